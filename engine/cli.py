@@ -1,0 +1,229 @@
+"""``doppel`` / ``python -m engine``: every capability of the app, scriptable.
+
+Exit codes: 0 success, 2 bad input or arguments (one line on stderr naming the file or column
+and what to do), 1 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Sequence, TextIO
+
+from engine import __version__
+from engine.bundle import load_bundle
+from engine.errors import DoppelInputError, TrainingCancelled
+from engine.training import EpochReport, Event, LogMessage, TrainingConfig
+from engine import workflow
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error on one line and exits 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"doppel: {message}; see 'doppel {self.prog.split()[-1]} --help'.\n"
+                  if " " in self.prog else f"doppel: {message}; see 'doppel --help'.\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{value} must be positive")
+    return value
+
+
+def _add_training_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="CSV, Excel or Parquet table")
+    p.add_argument("--sheet", help="Excel sheet name or index (default: the first)")
+    p.add_argument("--epsilon", type=_positive_float, required=True, help="privacy budget ε (e.g. 1 to 10)")
+    p.add_argument("--delta", type=_positive_float, help="δ (default: min(1e-5, n^-1.1))")
+    p.add_argument("--schema", help="schema JSON from 'doppel inspect --json', edited")
+    p.add_argument("--epochs", type=_positive_int, default=TrainingConfig.epochs,
+                   help=f"passes over the data (default {TrainingConfig.epochs}); σ is set so ε is met")
+    p.add_argument("--batch-size", type=_positive_int, help="expected real rows per step (default: from table size)")
+    p.add_argument("--preprocessing-share", type=float, default=TrainingConfig.preprocessing_fraction,
+                   help="share of ε for DP bounds, bins and categories (default %(default)s)")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    p.add_argument("--seed", type=int, help="make the run reproducible (not for real releases: the seed reveals the noise)")
+    p.add_argument("--allow-over-ceiling", action="store_true",
+                   help="train even if the table's ledger passes its ε ceiling")
+    p.add_argument("--json", action="store_true", help="print a final one-line JSON summary")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="doppel", description="Differentially private synthetic tables, offline.")
+    parser.add_argument("--version", action="version", version=f"doppel {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = commands.add_parser("inspect", help="show the inferred schema")
+    p.add_argument("file")
+    p.add_argument("--sheet")
+    p.add_argument("--json", action="store_true", help="print the schema as JSON (edit it, pass it to --schema)")
+
+    p = commands.add_parser("train", help="train a DP model and save it")
+    _add_training_options(p)
+    p.add_argument("--model", required=True, help="where to save the model (.doppel)")
+
+    p = commands.add_parser("sample", help="generate rows from a saved model")
+    p.add_argument("model", help="a .doppel model")
+    p.add_argument("--rows", type=_positive_int, required=True)
+    p.add_argument("--out", required=True, help="output .csv, .xlsx or .parquet")
+    p.add_argument("--where", action="append", default=[], help='condition, e.g. "department=Sales" (repeatable)')
+    p.add_argument("--seed", type=int)
+
+    p = commands.add_parser("synthesize", help="train and sample in one go")
+    _add_training_options(p)
+    p.add_argument("--rows", type=_positive_int, required=True)
+    p.add_argument("--out", required=True, help="output .csv, .xlsx or .parquet")
+    p.add_argument("--where", action="append", default=[])
+    p.add_argument("--model", help="also save the model (.doppel)")
+
+    p = commands.add_parser("ledger", help="ε spent so far on a table")
+    p.add_argument("file")
+    p.add_argument("--set-ceiling", type=_positive_float, help="set the table's ε ceiling")
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def _progress_printer(stream: TextIO):
+    def show(event: Event) -> None:
+        if isinstance(event, EpochReport):
+            print(f"epoch {event.epoch}/{event.epochs}  D loss {event.d_loss:.3f}  G loss {event.g_loss:.3f}  "
+                  f"ε {event.epsilon_spent:.3f}/{event.epsilon_target:g}  {event.rows_per_second:,.0f} rows/s",
+                  file=stream, flush=True)
+        elif isinstance(event, LogMessage):
+            print(event.text, file=stream, flush=True)
+    return show
+
+
+def _config(args: argparse.Namespace) -> TrainingConfig:
+    if not 0 < args.preprocessing_share < 1:
+        raise DoppelInputError(f"--preprocessing-share must be between 0 and 1, got {args.preprocessing_share}.")
+    return TrainingConfig(epsilon=args.epsilon, delta=args.delta, epochs=args.epochs, batch_size=args.batch_size,
+                          preprocessing_fraction=args.preprocessing_share, device=args.device, seed=args.seed)
+
+
+def _summary_line(model, extra: dict | None = None) -> str:
+    s = model.summary
+    data = {"epsilon_spent": round(s.epsilon_spent, 6), "delta": s.delta, "noise_multiplier": round(s.noise_multiplier, 6),
+            "steps": s.steps, "epochs": round(s.epochs, 3), "seconds": round(s.seconds, 3), "device": s.device,
+            "rows_per_second": round(s.rows_per_second, 1), "epsilon_target": s.epsilon_target,
+            "preprocessing_epsilon": round(s.preprocessing_epsilon, 6), "sample_rate": s.sample_rate,
+            "accountant": s.accountant}
+    return json.dumps({**data, **(extra or {})})
+
+
+def _cmd_inspect(args: argparse.Namespace, out: TextIO) -> int:
+    table = workflow.load_table(args.file, args.sheet)
+    schema = workflow.schema_for(table)
+    if args.json:
+        print(json.dumps(schema.to_json(), indent=2), file=out)
+        return 0
+    print(f"{table.path.name}: {len(table.frame):,} rows × {len(table.frame.columns)} columns"
+          + (f", sheet {table.sheet}" if table.sheet else "")
+          + (f", {table.encoding}, delimiter {table.delimiter!r}" if table.encoding else ""), file=out)
+    width = max(len(c.name) for c in schema.columns)
+    print(f"{'column':<{width}}  {'kind':<11}  {'role':<10}  {'missing':>7}  note", file=out)
+    for c in schema.columns:
+        note = f"PII: {c.pii}" if c.pii else (c.date_format or "")
+        print(f"{c.name:<{width}}  {c.kind.value:<11}  {c.role.value:<10}  {c.missing_rate or 0:>7.1%}  {note}", file=out)
+    for constraint in schema.constraints:
+        print(f"constraint: {constraint.left} <= {constraint.right}", file=out)
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace, out: TextIO, synthesize: bool = False) -> int:
+    if synthesize:
+        workflow.check_output_path(args.out)
+    table = workflow.load_table(args.file, args.sheet)
+    schema = workflow.schema_for(table, args.schema)
+    progress = _progress_printer(sys.stderr if args.json else out)
+    model = workflow.train_model(table, schema, _config(args), model_path=args.model,
+                                 allow_over_ceiling=args.allow_over_ceiling, on_event=progress)
+    extra = {}
+    if synthesize:
+        frame = workflow.export_sample(model, args.rows, args.out, args.where, seed=args.seed)
+        extra = {"rows": len(frame), "out": str(args.out)}
+    if args.json:
+        print(_summary_line(model, extra), file=out)
+    else:
+        s = model.summary
+        print(f"done: ε = {s.epsilon_spent:.3f} (target {s.epsilon_target:g}), δ = {s.delta:.2g}, σ = {s.noise_multiplier:.3f}, "
+              f"{s.steps} steps in {s.seconds:.1f} s on {s.device}"
+              + (f"; model saved to {args.model}" if args.model else "")
+              + (f"; {extra['rows']:,} rows written to {args.out}" if extra else ""), file=out)
+    return 0
+
+
+def _cmd_sample(args: argparse.Namespace, out: TextIO) -> int:
+    workflow.check_output_path(args.out)
+    model = load_bundle(args.model)
+    frame = workflow.export_sample(model, args.rows, args.out, args.where, seed=args.seed)
+    print(f"{len(frame):,} rows written to {args.out} (model ε = {model.summary.epsilon_spent:.3f})", file=out)
+    return 0
+
+
+def _cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
+    from engine.ledger import Ledger
+    from engine.sources import file_fingerprint
+    fingerprint = file_fingerprint(args.file)
+    ledger = Ledger()
+    if args.set_ceiling:
+        ledger.set_ceiling(fingerprint, args.set_ceiling)
+    entries = ledger.entries(fingerprint)
+    if args.json:
+        print(json.dumps({"fingerprint": fingerprint, "total_epsilon": ledger.total(fingerprint),
+                          "ceiling": ledger.ceiling(fingerprint), "runs": [e.__dict__ for e in entries]}), file=out)
+        return 0
+    print(f"{Path(args.file).name}: ε spent {ledger.total(fingerprint):.3f} of ceiling {ledger.ceiling(fingerprint):g} "
+          f"over {len(entries)} run(s)", file=out)
+    for e in entries:
+        print(f"  {e.when}  ε {e.epsilon:.3f}  δ {e.delta:.2g}  {e.label}", file=out)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "inspect":
+            return _cmd_inspect(args, out)
+        if args.command == "train":
+            return _cmd_train(args, out)
+        if args.command == "synthesize":
+            return _cmd_train(args, out, synthesize=True)
+        if args.command == "sample":
+            return _cmd_sample(args, out)
+        return _cmd_ledger(args, out)
+    except DoppelInputError as exc:
+        print(f"doppel: {exc}", file=sys.stderr)
+        return 2
+    except TrainingCancelled as exc:
+        print(f"doppel: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("doppel: interrupted; nothing was saved.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last resort of a CLI
+        print(f"doppel: internal error: {exc.__class__.__name__}: {exc} (set DOPPEL_DEBUG=1 for details)",
+              file=sys.stderr)
+        if os.environ.get("DOPPEL_DEBUG"):
+            traceback.print_exc()
+        return 1

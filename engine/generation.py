@@ -1,0 +1,197 @@
+"""Sampling synthetic rows from a trained model: conditions, constraints, decoding, fake PII.
+
+Everything here is post-processing of the DP model, so it costs no budget. An equality
+condition on a categorical column steers the generator through its condition vector; every
+condition and constraint is then enforced by rejection, so returned rows always meet them.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from engine import parsing
+from engine.bundle import TrainedModel
+from engine.encoding import CategoricalColumn
+from engine.errors import DoppelInputError
+from engine.model import activate
+from engine.schema import ColumnSchema, Kind, Role
+
+MAX_ROWS = 10_000_000
+_CONDITION = re.compile(r"^\s*(?P<column>.+?)\s*(?P<op><=|>=|!=|==|=|<|>)\s*(?P<value>.*?)\s*$")
+_OPS = {"=": np.equal, "==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
+        ">": np.greater, ">=": np.greater_equal}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``column op value`` from a ``--where`` argument, e.g. ``Department=Sales``, ``age>=40``."""
+
+    column: str
+    op: str
+    value: str
+
+    @classmethod
+    def parse(cls, text: str) -> "Condition":
+        match = _CONDITION.match(text)
+        if not match or not match["column"] or not match["value"]:
+            raise DoppelInputError(f"Condition '{text}' is not understood; write it as COLUMN=VALUE "
+                                   "(or with !=, <, <=, >, >=), e.g. \"department=Sales\".")
+        return cls(match["column"], match["op"], match["value"])
+
+    def __str__(self) -> str:
+        return f"{self.column}{self.op}{self.value}"
+
+
+def _check_condition(condition: Condition, model: TrainedModel) -> ColumnSchema:
+    spec = model.schema[condition.column]
+    if spec.role is not Role.LEARN:
+        raise DoppelInputError(f"Condition '{condition}': column '{spec.name}' is not learned by this model "
+                               f"(role {spec.role.value}); condition on a learned column.")
+    if spec.kind in (Kind.CATEGORICAL, Kind.BOOLEAN):
+        if condition.op not in ("=", "==", "!="):
+            raise DoppelInputError(f"Condition '{condition}': '{spec.name}' is categorical; use = or !=.")
+        column = model.encoder.columns[model.encoder.index_of(spec.name)]
+        assert isinstance(column, CategoricalColumn)
+        if condition.value not in column.categories:
+            shown = ", ".join(column.categories[:12]) + (" …" if len(column.categories) > 12 else "")
+            raise DoppelInputError(f"Condition '{condition}': '{condition.value}' is not a value this model can "
+                                   f"produce for '{spec.name}' (rare values are withheld for privacy); "
+                                   f"choose one of: {shown}.")
+    else:
+        _condition_number(condition, spec)
+    return spec
+
+
+def _condition_number(condition: Condition, spec: ColumnSchema) -> float:
+    values = spec.values(pd.Series([condition.value], dtype="object"))
+    number = float(values.iloc[0]) if pd.notna(values.iloc[0]) else np.nan
+    if np.isnan(number):
+        hint = f"a date like {spec.date_format}" if spec.kind is Kind.DATE else "a number"
+        raise DoppelInputError(f"Condition '{condition}': '{condition.value}' is not {hint} for column '{spec.name}'.")
+    return number
+
+
+def _keep_mask(decoded: dict[str, np.ndarray], conditions: list[Condition], model: TrainedModel) -> np.ndarray:
+    n = len(next(iter(decoded.values())))
+    keep = np.ones(n, dtype=bool)
+    for condition in conditions:
+        spec = model.schema[condition.column]
+        values = decoded[spec.name]
+        if spec.kind in (Kind.CATEGORICAL, Kind.BOOLEAN):
+            hit = np.array([v == condition.value for v in values])
+            keep &= hit if condition.op != "!=" else ~hit
+        else:
+            number = _condition_number(condition, spec)
+            with np.errstate(invalid="ignore"):
+                keep &= _OPS[condition.op](values, number) & ~np.isnan(values)
+    for constraint in model.schema.constraints:
+        left, right = decoded[constraint.left], decoded[constraint.right]
+        with np.errstate(invalid="ignore"):
+            keep &= ~(left > right)      # a missing side (still employed) satisfies it
+    return keep
+
+
+def _condition_vector(model: TrainedModel, conditions: list[Condition], count: int,
+                      generator: torch.Generator) -> torch.Tensor:
+    """Condition vectors for a batch: the first categorical equality, else DP shares."""
+    encoder = model.encoder
+    columns = encoder.condition_columns
+    width = model.condition_width
+    cond = torch.zeros(count, width)
+    if not columns:
+        return cond
+    offsets = np.cumsum([0] + [encoder.spans[i].slots for i in columns])
+    for condition in conditions:
+        if condition.op in ("=", "==") and encoder.index_of(condition.column) in columns:
+            k = columns.index(encoder.index_of(condition.column))
+            column = encoder.columns[columns[k]]
+            assert isinstance(column, CategoricalColumn)
+            cond[:, offsets[k] + column.categories.index(condition.value)] = 1.0
+            return cond
+    probabilities = encoder.condition_probabilities()
+    choice = torch.randint(len(columns), (count,), generator=generator)
+    for k, p in enumerate(probabilities):
+        rows = (choice == k).nonzero().squeeze(1)
+        if len(rows):
+            slot = torch.multinomial(torch.as_tensor(p, dtype=torch.float32), len(rows), replacement=True,
+                                     generator=generator)
+            cond[rows, offsets[k] + slot] = 1.0
+    return cond
+
+
+def sample(model: TrainedModel, rows: int, conditions: list[Condition] | None = None,
+           seed: int | None = None, batch_size: int = 4096, max_rounds: int = 200) -> pd.DataFrame:
+    """``rows`` synthetic rows in the source's column names, kinds and formats."""
+    if not 1 <= rows <= MAX_ROWS:
+        raise DoppelInputError(f"--rows must be between 1 and {MAX_ROWS:,}, got {rows}.")
+    conditions = list(conditions or [])
+    for condition in conditions:
+        _check_condition(condition, model)
+    seed = seed if seed is not None else secrets.randbits(62)
+    rng = np.random.default_rng(seed)
+    generator = torch.Generator().manual_seed(seed)
+    kept: list[dict[str, np.ndarray]] = []
+    found, tried = 0, 0
+    with torch.random.fork_rng(devices=[]), torch.no_grad():
+        torch.manual_seed(seed)
+        for _ in range(max_rounds):
+            count = min(batch_size, max(2 * (rows - found), 256))
+            noise = torch.randn(count, model.noise_dim, generator=generator)
+            cond = _condition_vector(model, conditions, count, generator)
+            encoded = activate(model.generator(noise, cond), model.encoder, hard=True).numpy()
+            decoded = model.encoder.inverse_transform(encoded, model.schema, rng)
+            keep = _keep_mask(decoded, conditions, model)
+            tried += count
+            if keep.any():
+                kept.append({k: v[keep] for k, v in decoded.items()})
+                found += int(keep.sum())
+            if found >= rows:
+                break
+    if found < rows:
+        where = " and ".join(str(c) for c in conditions) or "the schema's constraints"
+        raise DoppelInputError(f"Only {found} of {tried:,} generated rows meet {where}; ask for fewer rows "
+                               "or loosen the condition.")
+    columns = {name: np.concatenate([part[name] for part in kept])[:rows] for name in kept[0]}
+    return _format(model, columns, rows, rng)
+
+
+def _format(model: TrainedModel, columns: dict[str, np.ndarray], rows: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Typed arrays to the source's formats; fake columns filled; source column order."""
+    out: dict[str, object] = {}
+    faker_seed = int(rng.integers(2**31))
+    for spec in model.schema.output:
+        if spec.role is Role.FAKE:
+            out[spec.name] = fake_values(spec.fake or "text", rows, faker_seed)
+            continue
+        values = columns[spec.name]
+        if spec.kind is Kind.DATE:
+            out[spec.name] = pd.Series(parsing.days_to_text(values, spec.date_format or "%Y-%m-%d"), dtype="object")
+        elif spec.kind is Kind.INTEGER:
+            out[spec.name] = pd.array(np.where(np.isnan(values), None, values).tolist(), dtype="Int64")
+        elif spec.kind is Kind.CONTINUOUS:
+            out[spec.name] = pd.Series(values, dtype="float64")
+        else:
+            out[spec.name] = pd.Series(values, dtype="object")
+    return pd.DataFrame(out)
+
+
+def fake_values(provider: str, rows: int, seed: int) -> list[str]:
+    """Values made up by Faker offline from a seed: they carry nothing from the real table."""
+    from faker import Faker
+
+    faker = Faker("en_US")
+    faker.seed_instance(seed)
+    if provider == "employee_id":
+        start = int(np.random.default_rng(seed).integers(10_000, 90_000))
+        return [f"E{start + i:06d}" for i in range(rows)]
+    if provider == "email":
+        return [faker.unique.email() for _ in range(rows)] if rows <= 50_000 else [faker.email() for _ in range(rows)]
+    make = {"name": faker.name, "phone_number": faker.phone_number, "ssn": faker.ssn,
+            "text": lambda: faker.sentence(nb_words=6)}.get(provider, faker.word)
+    return [make() for _ in range(rows)]

@@ -1,0 +1,71 @@
+"""Generator and discriminator of the conditional tabular GAN.
+
+The discriminator is the only network that sees real rows, so it is the one trained with
+DP-SGD: plain Linear + LeakyReLU layers (no BatchNorm, no dropout state), all of which Opacus
+ghost clipping supports. The generator never touches real data and may use BatchNorm.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from engine.encoding import TableEncoder
+
+
+class Residual(nn.Module):
+    """CTGAN-style block: the layer's output is concatenated to its input."""
+
+    def __init__(self, width_in: int, width_out: int) -> None:
+        super().__init__()
+        self.linear = nn.Linear(width_in, width_out)
+        self.norm = nn.BatchNorm1d(width_out)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([F.relu(self.norm(self.linear(x))), x], dim=1)
+
+
+class Generator(nn.Module):
+    """Noise and a condition vector to raw logits/scalars laid out like the encoder's spans."""
+
+    def __init__(self, noise_dim: int, condition_dim: int, data_dim: int, hidden: tuple[int, ...]) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        width = noise_dim + condition_dim
+        for size in hidden:
+            layers.append(Residual(width, size))
+            width += size
+        self.body = nn.Sequential(*layers)
+        self.head = nn.Linear(width, data_dim)
+
+    def forward(self, noise: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body(torch.cat([noise, condition], dim=1)))
+
+
+class Discriminator(nn.Module):
+    """Row (plus condition) to one logit: real or synthetic."""
+
+    def __init__(self, input_dim: int, hidden: tuple[int, ...]) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        width = input_dim
+        for size in hidden:
+            layers += [nn.Linear(width, size), nn.LeakyReLU(0.2)]
+            width = size
+        layers.append(nn.Linear(width, 1))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).squeeze(1)
+
+
+def activate(raw: torch.Tensor, encoder: TableEncoder, tau: float = 0.2, hard: bool = False) -> torch.Tensor:
+    """Generator logits to an encoded row: Gumbel-softmax per span, sigmoid for each ``u``."""
+    parts = []
+    for span in encoder.spans:
+        logits = raw[:, span.start:span.start + span.slots]
+        parts.append(F.gumbel_softmax(logits, tau=tau, hard=hard) if span.slots > 1 else torch.ones_like(logits))
+        if span.scalar is not None:
+            parts.append(torch.sigmoid(raw[:, span.scalar:span.scalar + 1]))
+    return torch.cat(parts, dim=1)

@@ -1,0 +1,337 @@
+"""What each column is and what we may do with it.
+
+A :class:`Schema` is inferred from a table, shown to the user, edited, saved as JSON and passed
+back. Kinds, formats, roles and constraints are structural facts the user confirms (public
+metadata). Observed statistics such as ``missing_rate`` are kept for display only and are
+stripped by :meth:`Schema.public` before anything is written into a model bundle: every
+number the model learns from the data goes through a DP mechanism in ``privacy``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field, replace
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from engine import parsing
+from engine.errors import DoppelInputError
+
+SCHEMA_VERSION = 1
+
+
+class Kind(str, Enum):
+    CATEGORICAL = "categorical"
+    CONTINUOUS = "continuous"
+    INTEGER = "integer"
+    DATE = "date"
+    BOOLEAN = "boolean"
+    TEXT = "text"  # free text or unique keys: never learned
+
+    @property
+    def numeric(self) -> bool:
+        """Kinds the model learns as numbers (through DP quantile bins)."""
+        return self in (Kind.CONTINUOUS, Kind.INTEGER, Kind.DATE)
+
+
+class Role(str, Enum):
+    LEARN = "learn"            # modelled under DP and present in the output
+    DROP = "drop"              # absent from model and output
+    IDENTIFIER = "identifier"  # PII or key: absent from model and output (the default for PII)
+    FAKE = "fake"              # present in the output, filled with fake values carrying nothing
+
+
+FAKE_PROVIDERS = ("name", "email", "phone_number", "ssn", "employee_id", "text")
+
+
+@dataclass
+class ColumnSchema:
+    """One column: kind, role and the user's public declarations.
+
+    ``public_min``/``public_max`` are public bounds: when both are set no budget is spent on
+    finding them and generated values are clipped to them. ``public_categories`` is a public
+    category list: no threshold is applied and nothing outside it is ever output.
+    """
+
+    name: str
+    kind: Kind
+    role: Role = Role.LEARN
+    pii: str | None = None               # why the column was flagged (no values quoted)
+    missing_rate: float | None = None    # observed, for display only; never written to a bundle
+    date_format: str | None = None
+    decimals: int = 0
+    true_token: str = "True"
+    false_token: str = "False"
+    public_min: float | str | None = None
+    public_max: float | str | None = None
+    public_categories: list[str] | None = None
+    fake: str | None = None              # Faker provider for role FAKE
+
+    def values(self, series: pd.Series) -> pd.Series:
+        """The column's cells as model-ready values: floats for numbers, days for dates,
+        labels for categories and booleans (their true/false tokens); missing is NaN/None."""
+        if self.kind is Kind.DATE:
+            return parsing.to_days(series, self.date_format or "%Y-%m-%d")
+        if self.kind is Kind.BOOLEAN:
+            flags = parsing.to_booleans(series)
+            return flags.map({1.0: self.true_token, 0.0: self.false_token}).astype("object")
+        if self.kind.numeric:
+            return parsing.to_numbers(series)
+        return parsing.to_categories(series)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["kind"] = self.kind.value
+        data["role"] = self.role.value
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], source: str) -> "ColumnSchema":
+        name = data.get("name")
+        if not isinstance(name, str) or not name:
+            raise DoppelInputError(f"{source}: a column entry has no 'name'; give every column its name.")
+        try:
+            kind = Kind(data.get("kind"))
+        except ValueError:
+            raise DoppelInputError(
+                f"{source}: column '{name}' has kind {data.get('kind')!r}; use one of "
+                f"{', '.join(k.value for k in Kind)}.") from None
+        try:
+            role = Role(data.get("role", "learn"))
+        except ValueError:
+            raise DoppelInputError(
+                f"{source}: column '{name}' has role {data.get('role')!r}; use one of "
+                f"{', '.join(r.value for r in Role)}.") from None
+        known = {f for f in cls.__dataclass_fields__}
+        unknown = set(data) - known
+        if unknown:
+            raise DoppelInputError(
+                f"{source}: column '{name}' has unknown field(s) {', '.join(sorted(unknown))}; remove them.")
+        column = cls(**{**data, "kind": kind, "role": role})
+        if column.public_categories is not None:
+            column.public_categories = [str(c) for c in column.public_categories]
+        if role is Role.FAKE and column.fake not in FAKE_PROVIDERS:
+            column.fake = "text" if column.fake is None else column.fake
+            if column.fake not in FAKE_PROVIDERS:
+                raise DoppelInputError(
+                    f"{source}: column '{name}' asks for fake values {column.fake!r}; use one of "
+                    f"{', '.join(FAKE_PROVIDERS)}.")
+        if role is Role.LEARN and kind is Kind.TEXT:
+            raise DoppelInputError(
+                f"{source}: column '{name}' is free text or a key and cannot be learned; "
+                "set its role to drop, identifier or fake.")
+        return column
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """``left <= right`` between two columns of the same numeric kind (e.g. hire ≤ termination)."""
+
+    left: str
+    right: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"type": "less_equal", "left": self.left, "right": self.right}
+
+
+@dataclass
+class Schema:
+    columns: list[ColumnSchema]
+    constraints: list[Constraint] = field(default_factory=list)
+
+    def __getitem__(self, name: str) -> ColumnSchema:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise DoppelInputError(
+            f"Unknown column '{name}'; the table has: {', '.join(c.name for c in self.columns)}.")
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def learned(self) -> list[ColumnSchema]:
+        return [c for c in self.columns if c.role is Role.LEARN]
+
+    @property
+    def output(self) -> list[ColumnSchema]:
+        """Columns present in a synthetic table, in source order."""
+        return [c for c in self.columns if c.role in (Role.LEARN, Role.FAKE)]
+
+    def public(self) -> "Schema":
+        """The schema without observed statistics: safe to store in a model bundle."""
+        return Schema([replace(c, missing_rate=None) for c in self.columns], list(self.constraints))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "doppel_schema": SCHEMA_VERSION,
+            "columns": [c.to_json() for c in self.columns],
+            "constraints": [c.to_json() for c in self.constraints],
+        }
+
+    @classmethod
+    def from_json(cls, data: Any, source: str = "schema") -> "Schema":
+        if not isinstance(data, dict) or data.get("doppel_schema") != SCHEMA_VERSION:
+            raise DoppelInputError(
+                f"{source} is not a Doppel schema (version {SCHEMA_VERSION}); "
+                "create one with 'doppel inspect FILE --json'.")
+        columns = [ColumnSchema.from_json(c, source) for c in data.get("columns", [])]
+        schema = cls(columns)
+        for entry in data.get("constraints", []):
+            if entry.get("type") != "less_equal":
+                raise DoppelInputError(f"{source}: unknown constraint type {entry.get('type')!r}; use 'less_equal'.")
+            schema.add_constraint(str(entry.get("left")), str(entry.get("right")), source)
+        if not schema.learned:
+            raise DoppelInputError(f"{source}: no column has role 'learn'; set at least one to learn.")
+        return schema
+
+    def add_constraint(self, left: str, right: str, source: str = "schema") -> None:
+        a, b = self[left], self[right]
+        if not (a.kind.numeric and a.kind == b.kind and a.role is b.role is Role.LEARN):
+            raise DoppelInputError(
+                f"{source}: constraint '{left} <= {right}' needs two learned columns of the same "
+                "numeric or date kind.")
+        self.constraints.append(Constraint(left, right))
+
+    def save(self, path: str | Path) -> Path:
+        from engine.sources import atomic_write_bytes
+        return atomic_write_bytes(path, json.dumps(self.to_json(), indent=2).encode("utf-8"))
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Schema":
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise DoppelInputError(f"Schema file {path} not found: check the path.") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise DoppelInputError(f"Schema file {path} is not valid JSON ({exc}); fix or recreate it.") from None
+        return cls.from_json(data, source=f"Schema file {path.name}")
+
+    def check_matches(self, frame: pd.DataFrame, source: str) -> None:
+        """A schema written for another table is refused before any budget is spent."""
+        missing = [n for n in self.names if n not in frame.columns]
+        if missing:
+            raise DoppelInputError(
+                f"{source} has no column '{missing[0]}' named in the schema; "
+                "fix the schema or infer a new one with 'doppel inspect'.")
+
+
+# --- inference -------------------------------------------------------------------------------
+
+_NAME_COLUMN = re.compile(r"(^|[_ .-])(full|first|last|given|family|sur|fore|middle|employee|person|maiden)?[_ .-]?name$")
+_EMAIL_COLUMN = re.compile(r"e[-_ ]?mail")
+_PHONE_COLUMN = re.compile(r"phone|mobile|cell|telephone|(^|[_ ])tel($|[_ ])|fax")
+_NATIONAL_ID_COLUMN = re.compile(r"ssn|social[_ ]?security|national[_ ]?id|passport|tax[_ ]?id|nino|insurance[_ ]?n|(^|[_ ])sin($|[_ ])|bsn|iban")
+_KEY_COLUMN = re.compile(r"(^|[_ ])(id|no|nr|num|number|key|code|uuid|guid)$|^id[_ ]|_id$|identifier")
+_BIRTH_COLUMN = re.compile(r"birth|dob|born")
+_ADDRESS_COLUMN = re.compile(r"address|street|postcode|zip|ip[_ ]?addr")
+_EMAIL_VALUE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+_PHONE_VALUE = re.compile(r"^\+?[\d ()./-]{7,20}$")
+_NATIONAL_ID_VALUE = re.compile(r"^(\d{3}-\d{2}-\d{4}|[A-Z]{2}\d{6}[A-D]|\d{2}\.?\d{2}\.?\d{2}[-.]?\d{3}\.?\d{2})$")
+_PERSON_NAME_VALUE = re.compile(r"^[A-Z][a-zA-Z'’-]+(\s[A-Z][a-zA-Z'’.-]*)+$")
+
+_DATE_PAIRS = (("start", "end"), ("hire", "termination"), ("hire", "exit"), ("hire", "leave"),
+               ("begin", "end"), ("from", "to"), ("joined", "left"), ("hire", "separation"))
+
+
+def _share(values: pd.Series, pattern: re.Pattern[str]) -> float:
+    text = parsing.as_text(values)
+    return float(text.map(lambda s: bool(pattern.match(s))).mean()) if len(text) else 0.0
+
+
+def _pii_reason(name: str, values: pd.Series, kind: Kind) -> str | None:
+    """Why a column looks like personal data, in words for the user; None when it does not."""
+    lowered = name.strip().lower()
+    n = len(values)
+    unique_share = values.nunique() / n if n else 0.0
+    if _EMAIL_COLUMN.search(lowered) or _share(values, _EMAIL_VALUE) > 0.5:
+        return "e-mail addresses"
+    if _NATIONAL_ID_COLUMN.search(lowered) or _share(values, _NATIONAL_ID_VALUE) > 0.5:
+        return "national ID numbers"
+    if _PHONE_COLUMN.search(lowered) or (kind is Kind.TEXT and _share(values, _PHONE_VALUE) > 0.8):
+        return "phone numbers"
+    if _NAME_COLUMN.search(lowered) and kind in (Kind.TEXT, Kind.CATEGORICAL):
+        return "person names"
+    if kind in (Kind.TEXT, Kind.CATEGORICAL) and unique_share > 0.5 and _share(values, _PERSON_NAME_VALUE) > 0.8:
+        return "person names"
+    if _BIRTH_COLUMN.search(lowered) and kind is Kind.DATE:
+        return "exact birth dates"
+    if _ADDRESS_COLUMN.search(lowered):
+        return "addresses"
+    if n >= 20 and unique_share >= 0.95 and kind is not Kind.CONTINUOUS and kind is not Kind.DATE:
+        return "a unique key (every value differs)"
+    if _KEY_COLUMN.search(lowered) and n >= 20 and unique_share >= 0.9:
+        return "an employee number or key"
+    if kind is Kind.TEXT:
+        return "free text"
+    return None
+
+
+def _infer_kind(values: pd.Series) -> Kind:
+    if len(values) == 0:
+        return Kind.CATEGORICAL
+    if parsing.is_boolean(values):
+        return Kind.BOOLEAN
+    if parsing.is_numeric_text(values):
+        numbers = parsing.to_numbers(values)
+        return Kind.INTEGER if bool((numbers == numbers.round()).all()) else Kind.CONTINUOUS
+    if parsing.detect_date_format(values):
+        return Kind.DATE
+    text = parsing.as_text(values)
+    distinct = text.nunique()
+    long_text = text.str.len().mean() > 40 and text.str.contains(" ").mean() > 0.5
+    if long_text or (len(text) >= 20 and distinct / len(text) > 0.5 and distinct > 50):
+        return Kind.TEXT
+    return Kind.CATEGORICAL
+
+
+def _fake_provider(reason: str | None) -> str:
+    return {"e-mail addresses": "email", "person names": "name", "phone numbers": "phone_number",
+            "national ID numbers": "ssn"}.get(reason or "", "employee_id" if reason and "key" in reason else "text")
+
+
+def infer_column(name: str, series: pd.Series) -> ColumnSchema:
+    """Kind, format, PII flag and default role of one column, read from its cells."""
+    values = parsing.present(series)
+    kind = _infer_kind(values)
+    column = ColumnSchema(name=name, kind=kind, missing_rate=float(series.isna().mean()) if len(series) else 0.0)
+    if kind is Kind.DATE:
+        column.date_format = parsing.detect_date_format(values)
+    elif kind is Kind.CONTINUOUS:
+        column.decimals = max(parsing.decimals_of(values), 1)
+    elif kind is Kind.BOOLEAN and not pd.api.types.is_bool_dtype(values):
+        column.true_token, column.false_token = parsing.boolean_tokens(values)
+    column.pii = _pii_reason(name, values, kind)
+    if column.pii:
+        column.role = Role.IDENTIFIER
+        column.fake = _fake_provider(column.pii)
+    elif len(values) == 0:
+        column.role = Role.DROP
+    return column
+
+
+def _pair_constraints(columns: list[ColumnSchema]) -> list[Constraint]:
+    """``start <= end`` suggestions from column names alone (no data is read, so no budget)."""
+    found: list[Constraint] = []
+    dates = [c for c in columns if c.kind is Kind.DATE and c.role is Role.LEARN]
+    for first in dates:
+        for second in dates:
+            a, b = first.name.lower(), second.name.lower()
+            for left, right in _DATE_PAIRS:
+                if left in a and right in b and a.replace(left, "") == b.replace(right, ""):
+                    found.append(Constraint(first.name, second.name))
+    return found
+
+
+def infer_schema(frame: pd.DataFrame) -> Schema:
+    """The schema Doppel proposes for a freshly loaded table."""
+    columns = [infer_column(str(name), frame[name]) for name in frame.columns]
+    schema = Schema(columns)
+    schema.constraints = _pair_constraints(columns)
+    return schema

@@ -1,0 +1,349 @@
+"""The DP training loop: preprocessing under DP, then DP-SGD on the discriminator.
+
+One discriminator step = Poisson-sample real rows at rate q on the device tensor, draw as many
+fake rows, one forward and one backward of ``[real; fake]`` through Opacus ghost clipping, one
+noised step. The generator step follows with the discriminator's hooks off (post-processing).
+Before every discriminator step the accountant is asked whether one more step still fits the
+target ε; the plan is chosen so that it always does until the last planned step.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import warnings
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import torch
+from opacus.grad_sample import GradSampleModuleFastGradientClipping
+from opacus.optimizers import DPOptimizerFastGradientClipping
+from opacus.utils.fast_gradient_clipping_utils import DPLossFastGradientClipping
+from torch import nn
+from torch.nn import functional as F
+
+from engine import privacy
+from engine.bundle import TrainedModel
+from engine.encoding import CategoricalColumn, NumericColumn, TableEncoder, fit_encoder, release_weights, thresholded_columns
+from engine.errors import DoppelInputError, TrainingCancelled
+from engine.model import Discriminator, Generator, activate
+from engine.schema import Schema
+
+MIN_ROWS = 50
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """What the user chooses (ε, δ, epochs, device, seed) and the model's shape.
+
+    ``seed`` makes a run reproducible; it is never stored with the model, because whoever
+    knows it can recompute the noise. Leave it unset for real use.
+    """
+
+    epsilon: float
+    delta: float | None = None
+    epochs: int = 40
+    batch_size: int | None = None            # expected real rows per step; None = from n
+    preprocessing_fraction: float = 0.2      # share of ε for DP bounds, bins and domains
+    max_grad_norm: float = 1.0
+    generator_lr: float = 2e-4
+    discriminator_lr: float = 2e-4
+    noise_dim: int = 64
+    generator_hidden: tuple[int, ...] = (256, 256)
+    discriminator_hidden: tuple[int, ...] = (256, 256)
+    device: str = "auto"
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
+class EpochReport:
+    """Sent once per epoch (and at the end) to the progress callback."""
+
+    epoch: int
+    epochs: int
+    step: int
+    steps: int
+    d_loss: float
+    g_loss: float
+    epsilon_spent: float
+    epsilon_target: float
+    rows_per_second: float
+    seconds: float
+    eta_seconds: float
+
+
+@dataclass(frozen=True)
+class LogMessage:
+    """A line for the user's log pane (what was decided, what was dropped and why)."""
+
+    text: str
+
+
+Event = EpochReport | LogMessage
+
+
+class CancelToken:
+    """Thread-safe flag the GUI sets; the loop checks it between steps."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+
+@dataclass(frozen=True)
+class TrainingSummary:
+    """The run's facts, printed as the CLI's one-line JSON and stored in the bundle."""
+
+    epsilon_spent: float
+    epsilon_target: float
+    delta: float
+    noise_multiplier: float
+    sample_rate: float
+    steps: int
+    epochs: float
+    seconds: float
+    device: str
+    rows_per_second: float
+    preprocessing_epsilon: float
+    preprocessing_sigma: float
+    accountant: str
+    rows: int
+    history: list[tuple[float, float, int]] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def resolve_device(choice: str) -> torch.device:
+    """``auto`` picks CUDA when present; ``cuda`` without a GPU is a clear error."""
+    if choice == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if choice == "cuda" and not torch.cuda.is_available():
+        raise DoppelInputError("--device cuda was asked for but no CUDA GPU is available; use --device cpu or auto.")
+    if choice not in ("cpu", "cuda"):
+        raise DoppelInputError(f"Unknown device '{choice}'; use auto, cpu or cuda.")
+    return torch.device(choice)
+
+
+def default_batch_size(n_rows: int) -> int:
+    """Large batches suit DP-SGD (noise is averaged over more rows), within memory and steps."""
+    return int(np.clip(n_rows // 16, 64, 1024))
+
+
+class _Conditions:
+    """Condition vectors: for real rows taken from the row itself, for fakes from DP shares."""
+
+    def __init__(self, encoder: TableEncoder, device: torch.device) -> None:
+        self.columns = encoder.condition_columns
+        spans = [encoder.spans[i] for i in self.columns]
+        self.dims = torch.tensor([d for s in spans for d in range(s.start, s.start + s.slots)],
+                                 dtype=torch.long, device=device)
+        self.width = len(self.dims)
+        self.offsets = []
+        self.slots = [s.slots for s in spans]
+        self.data_starts = [s.start for s in spans]
+        offset = 0
+        mask = torch.zeros(len(spans), self.width, device=device)
+        for k, s in enumerate(spans):
+            self.offsets.append(offset)
+            mask[k, offset:offset + s.slots] = 1.0
+            offset += s.slots
+        self.mask = mask
+        widest = max(self.slots, default=1)
+        probs = torch.zeros(len(spans), widest, device=device)
+        for k, p in enumerate(encoder.condition_probabilities()):
+            probs[k, :len(p)] = torch.as_tensor(p, dtype=torch.float32)
+        self.probs = probs
+        self.offset_tensor = torch.tensor(self.offsets, dtype=torch.long, device=device)
+        self.device = device
+
+    def for_real(self, rows: torch.Tensor) -> torch.Tensor:
+        if not self.width:
+            return rows.new_zeros(len(rows), 0)
+        choice = torch.randint(len(self.columns), (len(rows),), device=self.device)
+        return rows[:, self.dims] * self.mask[choice]
+
+    def for_fake(self, count: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Condition vectors plus the chosen column and slot of each (for the generator's loss)."""
+        cond = torch.zeros(count, self.width, device=self.device)
+        if not self.width:
+            empty = torch.zeros(count, dtype=torch.long, device=self.device)
+            return cond, empty, empty
+        choice = torch.randint(len(self.columns), (count,), device=self.device)
+        slot = torch.multinomial(self.probs[choice], 1).squeeze(1)
+        cond[torch.arange(count, device=self.device), self.offset_tensor[choice] + slot] = 1.0
+        return cond, choice, slot
+
+    def loss(self, raw: torch.Tensor, choice: torch.Tensor, slot: torch.Tensor) -> torch.Tensor:
+        """Cross-entropy that teaches the generator to honour its condition (CTGAN)."""
+        total = raw.new_zeros(())
+        for k in range(len(self.columns)):
+            rows = choice == k
+            logits = raw[rows, self.data_starts[k]:self.data_starts[k] + self.slots[k]]
+            total = total + F.cross_entropy(logits, slot[rows], reduction="sum")
+        return total / max(len(raw), 1)
+
+
+def _emit(callback: Callable[[Event], None] | None, event: Event) -> None:
+    if callback is not None:
+        callback(event)
+
+
+def train(frame: pd.DataFrame, schema: Schema, config: TrainingConfig, *, source_name: str = "table",
+          fingerprint: str = "", on_event: Callable[[Event], None] | None = None,
+          cancel: CancelToken | None = None) -> TrainedModel:
+    """Train a DP conditional GAN on ``frame`` (raw cells) described by ``schema``.
+
+    Raises :class:`TrainingCancelled` (with the ε already spent) when ``cancel`` is set, and
+    :class:`DoppelInputError` for tables or settings that cannot be trained.
+    """
+    with warnings.catch_warnings():
+        # Opacus's ghost clipping fires a full backward hook on inputs that need no gradient
+        warnings.filterwarnings("ignore", message="Full backward hook is firing")
+        return _train(frame, schema, config, source_name, fingerprint, on_event, cancel)
+
+
+def _train(frame: pd.DataFrame, schema: Schema, config: TrainingConfig, source_name: str, fingerprint: str,
+           on_event: Callable[[Event], None] | None, cancel: CancelToken | None) -> TrainedModel:
+    started = time.perf_counter()
+    schema.check_matches(frame, source_name)
+    n = len(frame)
+    if n < MIN_ROWS:
+        raise DoppelInputError(f"{source_name} has {n} rows; DP training needs at least {MIN_ROWS}.")
+    if not schema.learned:
+        raise DoppelInputError(f"{source_name}: no column has role 'learn'; set at least one column to learn.")
+    if config.epochs < 1:
+        raise DoppelInputError(f"--epochs must be at least 1, got {config.epochs}.")
+    device = resolve_device(config.device)
+    seed = config.seed if config.seed is not None else secrets.randbits(62)
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    device_rng = torch.Generator(device=device).manual_seed(seed + 1)
+
+    delta = config.delta if config.delta is not None else privacy.default_delta(n)
+    domain_delta = privacy.DOMAIN_DELTA_SHARE * delta if thresholded_columns(schema) else 0.0
+    accountant = privacy.PrivacyAccountant(config.epsilon, delta, domain_delta)
+    sigma_pre = accountant.preprocessing_sigma(sum(w * w for w in release_weights(schema)),
+                                                config.preprocessing_fraction)
+    typed = {c.name: c.values(frame[c.name]) for c in schema.learned}
+    encoder = fit_encoder(schema, typed, accountant, sigma_pre, rng)
+    preprocessing_epsilon = accountant.spent()
+    _log_encoder(encoder, schema, on_event)
+    data = torch.as_tensor(encoder.transform(typed, rng), device=device)
+
+    batch = min(config.batch_size or default_batch_size(n), n)
+    q = batch / n
+    steps = max(int(round(config.epochs / q)), 1)
+    sigma = accountant.plan_training(q, steps)
+    accountant.start_training(sigma, q)
+    _emit(on_event, LogMessage(
+        f"Preprocessing spent ε = {preprocessing_epsilon:.3f} (σ = {sigma_pre:.1f}); training: "
+        f"{steps} steps at q = {q:.4f}, σ = {sigma:.3f}, on {device.type}."))
+
+    conditions = _Conditions(encoder, device)
+    generator = Generator(config.noise_dim, conditions.width, encoder.width, config.generator_hidden).to(device)
+    discriminator = GradSampleModuleFastGradientClipping(
+        Discriminator(encoder.width + conditions.width, config.discriminator_hidden).to(device),
+        max_grad_norm=config.max_grad_norm, use_ghost_clipping=True, loss_reduction="mean")
+    d_optimizer = DPOptimizerFastGradientClipping(
+        torch.optim.Adam(discriminator.parameters(), lr=config.discriminator_lr, betas=(0.5, 0.9)),
+        noise_multiplier=sigma, max_grad_norm=config.max_grad_norm,
+        expected_batch_size=2 * batch, loss_reduction="mean", generator=device_rng)
+    g_optimizer = torch.optim.Adam(generator.parameters(), lr=config.generator_lr, betas=(0.5, 0.9))
+    criterion = nn.BCEWithLogitsLoss(reduction="mean")
+    dp_loss = DPLossFastGradientClipping(discriminator, d_optimizer, criterion, "mean")
+    ones = torch.ones(batch, device=device)
+
+    steps_per_epoch = max(int(round(1 / q)), 1)
+    epochs_planned = int(np.ceil(steps / steps_per_epoch))
+    d_sum = torch.zeros((), device=device)
+    g_sum = torch.zeros((), device=device)
+    interval_steps, interval_start, step = 0, time.perf_counter(), 0
+    train_started = time.perf_counter()
+    while step < steps and accountant.can_step(step):
+        if cancel is not None and cancel.cancelled:
+            accountant.finish_training(step)
+            spent = accountant.epsilon_after(step)
+            raise TrainingCancelled(f"Training cancelled after {step} steps; ε = {spent:.3f} was spent.",
+                                    spent, delta)
+        # discriminator: one forward/backward over [real; fake], one noised step
+        real = data[torch.rand(n, generator=device_rng, device=device) < q]
+        with torch.no_grad():
+            fake_cond, _, _ = conditions.for_fake(batch)
+            fake = activate(generator(torch.randn(batch, config.noise_dim, device=device), fake_cond), encoder)
+        inputs = torch.cat([torch.cat([real, conditions.for_real(real)], dim=1),
+                            torch.cat([fake, fake_cond], dim=1)])
+        labels = torch.cat([torch.ones(len(real), device=device), torch.zeros(batch, device=device)])
+        d_optimizer.zero_grad()
+        loss = dp_loss(discriminator(inputs), labels)
+        loss.backward()
+        d_optimizer.step()
+        d_sum += loss.detach()
+        step += 1
+
+        # generator: post-processing of the private discriminator
+        discriminator.disable_hooks()
+        for p in discriminator.parameters():
+            p.requires_grad_(False)
+        g_optimizer.zero_grad()
+        cond, choice, slot = conditions.for_fake(batch)
+        raw = generator(torch.randn(batch, config.noise_dim, device=device), cond)
+        fake = activate(raw, encoder)
+        g_loss = criterion(discriminator(torch.cat([fake, cond], dim=1)), ones) + conditions.loss(raw, choice, slot)
+        g_loss.backward()
+        g_optimizer.step()
+        for p in discriminator.parameters():
+            p.requires_grad_(True)
+        discriminator.enable_hooks()
+        g_sum += g_loss.detach()
+        interval_steps += 1
+
+        if step % steps_per_epoch == 0 or step == steps:
+            now = time.perf_counter()
+            rate = interval_steps * batch / max(now - interval_start, 1e-9)
+            elapsed = now - train_started
+            _emit(on_event, EpochReport(
+                epoch=int(np.ceil(step / steps_per_epoch)), epochs=epochs_planned, step=step, steps=steps,
+                d_loss=float(d_sum) / interval_steps, g_loss=float(g_sum) / interval_steps,
+                epsilon_spent=accountant.epsilon_after(step), epsilon_target=config.epsilon,
+                rows_per_second=rate, seconds=elapsed, eta_seconds=elapsed / step * (steps - step)))
+            d_sum.zero_()
+            g_sum.zero_()
+            interval_steps, interval_start = 0, now
+
+    accountant.finish_training(step)
+    epsilon, accountant_name = accountant.final_epsilon()
+    seconds = time.perf_counter() - started
+    summary = TrainingSummary(
+        epsilon_spent=epsilon, epsilon_target=config.epsilon, delta=delta, noise_multiplier=sigma,
+        sample_rate=q, steps=step, epochs=step * q, seconds=seconds, device=device.type,
+        rows_per_second=step * batch / max(time.perf_counter() - train_started, 1e-9),
+        preprocessing_epsilon=preprocessing_epsilon, preprocessing_sigma=sigma_pre,
+        accountant=accountant_name, rows=n, history=list(accountant.history))
+    generator.eval()
+    return TrainedModel(schema=schema.public(), encoder=encoder, generator=generator.cpu(),
+                        noise_dim=config.noise_dim, generator_hidden=config.generator_hidden,
+                        summary=summary, fingerprint=fingerprint)
+
+
+def _log_encoder(encoder: TableEncoder, schema: Schema, on_event: Callable[[Event], None] | None) -> None:
+    """Tell the user what the DP preprocessing kept, in plain words."""
+    for column in encoder.columns:
+        if isinstance(column, NumericColumn) and not column.usable:
+            _emit(on_event, LogMessage(
+                f"Column '{column.name}': too few rows to find its range privately at this ε; it will be "
+                "empty. Declare public_min and public_max in the schema or raise ε."))
+        if isinstance(column, CategoricalColumn) and schema[column.name].public_categories is None \
+                and not column.categories:
+            _emit(on_event, LogMessage(
+                f"Column '{column.name}': no category is common enough to release at this ε; "
+                "it will be empty. Declare its categories as public or raise ε."))

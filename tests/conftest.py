@@ -1,0 +1,36 @@
+"""Shared fixtures: the demo table, a small trained model, an isolated ledger folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "resources" / "demo" / "employees.csv"
+ADULT = ROOT.parent / "shared" / "datasets" / "adult.csv"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own ledger/settings folder: nothing touches the user's real one."""
+    home = tmp_path_factory.mktemp("doppel-home")
+    monkeypatch.setenv("DOPPEL_HOME", str(home))
+    return home
+
+
+@pytest.fixture(scope="session")
+def demo_path() -> Path:
+    return DEMO
+
+
+@pytest.fixture(scope="session")
+def demo_model(tmp_path_factory: pytest.TempPathFactory):
+    """One DP model of the demo table at ε = 3, shared by the tests that only sample from it."""
+    from engine.schema import infer_schema
+    from engine.sources import read_table
+    from engine.training import TrainingConfig, train
+
+    table = read_table(DEMO)
+    return train(table.frame, infer_schema(table.frame), TrainingConfig(epsilon=3.0, epochs=4, seed=11),
+                 fingerprint=table.fingerprint)
