@@ -264,6 +264,8 @@ def _pii_reason(name: str, values: pd.Series, kind: Kind) -> str | None:
         return "exact birth dates"
     if _ADDRESS_COLUMN.search(lowered):
         return "addresses"
+    if kind is Kind.TEXT and _is_prose(values):
+        return "free text"
     if n >= 20 and unique_share >= 0.95 and kind is not Kind.CONTINUOUS and kind is not Kind.DATE:
         return "a unique key (every value differs)"
     if _KEY_COLUMN.search(lowered) and n >= 20 and unique_share >= 0.9:
@@ -271,6 +273,11 @@ def _pii_reason(name: str, values: pd.Series, kind: Kind) -> str | None:
     if kind is Kind.TEXT:
         return "free text"
     return None
+
+
+def _is_prose(values: pd.Series) -> bool:
+    text = parsing.as_text(values)
+    return len(text) > 0 and text.str.len().mean() > 40 and text.str.contains(" ").mean() > 0.5
 
 
 def _infer_kind(values: pd.Series) -> Kind:
@@ -285,8 +292,7 @@ def _infer_kind(values: pd.Series) -> Kind:
         return Kind.DATE
     text = parsing.as_text(values)
     distinct = text.nunique()
-    long_text = text.str.len().mean() > 40 and text.str.contains(" ").mean() > 0.5
-    if long_text or (len(text) >= 20 and distinct / len(text) > 0.5 and distinct > 50):
+    if _is_prose(values) or (len(text) >= 20 and distinct / len(text) > 0.5 and distinct > 50):
         return Kind.TEXT
     return Kind.CATEGORICAL
 

@@ -1,0 +1,81 @@
+"""Model bundles: round trip without pickle, and clear refusals of foreign or tampered files."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from engine.bundle import load_bundle, read_metadata, save_bundle
+from engine.errors import BundleError
+from engine.generation import sample
+
+
+def test_round_trip_gives_identical_samples(demo_model, tmp_path: Path) -> None:
+    path = save_bundle(demo_model, tmp_path / "demo.doppel")
+    loaded = load_bundle(path)
+    pd.testing.assert_frame_equal(sample(demo_model, 300, seed=4), sample(loaded, 300, seed=4))
+    meta = read_metadata(path)
+    for key in ("schema", "encoder", "privacy", "source_fingerprint", "versions", "architecture"):
+        assert key in meta
+    privacy = meta["privacy"]
+    for key in ("epsilon_spent", "delta", "noise_multiplier", "sample_rate", "steps", "accountant", "history"):
+        assert key in privacy
+    assert all(c["missing_rate"] is None for c in meta["schema"]["columns"]), "no observed statistics stored"
+    assert meta["source_fingerprint"] == demo_model.fingerprint and len(meta["source_fingerprint"]) == 64
+    assert "torch" in meta["versions"] and "opacus" in meta["versions"]
+
+
+def _rewrite(path: Path, out: Path, edit) -> Path:
+    with zipfile.ZipFile(path) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    edit(files)
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return out
+
+
+def test_tampered_weights_are_refused(demo_model, tmp_path: Path) -> None:
+    path = save_bundle(demo_model, tmp_path / "demo.doppel")
+
+    def flip(files: dict[str, bytes]) -> None:
+        weights = bytearray(files["generator.safetensors"])
+        weights[-1] ^= 0xFF
+        files["generator.safetensors"] = bytes(weights)
+    with pytest.raises(BundleError, match="modified"):
+        load_bundle(_rewrite(path, tmp_path / "tampered.doppel", flip))
+
+
+def test_extra_member_is_refused(demo_model, tmp_path: Path) -> None:
+    path = save_bundle(demo_model, tmp_path / "demo.doppel")
+    bad = _rewrite(path, tmp_path / "extra.doppel", lambda f: f.update({"payload.pkl": b"\x80\x04."}))
+    with pytest.raises(BundleError, match="not a Doppel model"):
+        load_bundle(bad)
+
+
+def test_edited_metadata_version_is_refused(demo_model, tmp_path: Path) -> None:
+    path = save_bundle(demo_model, tmp_path / "demo.doppel")
+
+    def bump(files: dict[str, bytes]) -> None:
+        meta = json.loads(files["metadata.json"])
+        meta["version"] = 99
+        files["metadata.json"] = json.dumps(meta).encode()
+    with pytest.raises(BundleError, match="version 99"):
+        load_bundle(_rewrite(path, tmp_path / "future.doppel", bump))
+
+
+@pytest.mark.parametrize("content", [b"", b"\x89PNG\r\n\x1a\nnot a model", b"just text"])
+def test_foreign_files_are_refused(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "foreign.doppel"
+    path.write_bytes(content)
+    with pytest.raises(BundleError, match="foreign.doppel"):
+        load_bundle(path)
+
+
+def test_missing_bundle(tmp_path: Path) -> None:
+    with pytest.raises(BundleError, match="not found"):
+        load_bundle(tmp_path / "absent.doppel")

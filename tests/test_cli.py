@@ -1,0 +1,95 @@
+"""The CLI as a user runs it: real subprocesses, exit codes, one-line messages, outputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from tests.conftest import DEMO, ROOT
+
+
+def run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DOPPEL_HOME": str(home), "PYTHONWARNINGS": "ignore"}
+    return subprocess.run([sys.executable, "-m", "engine", *args], capture_output=True, text=True,
+                          cwd=ROOT, env=env, timeout=300)
+
+
+def test_missing_file_exits_2_naming_it(tmp_path: Path) -> None:
+    result = run("inspect", str(tmp_path / "nope.csv"), home=tmp_path)
+    assert result.returncode == 2
+    assert "nope.csv" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_empty_file_exits_2(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    result = run("train", str(empty), "--epsilon", "3", "--model", str(tmp_path / "m.doppel"), home=tmp_path)
+    assert result.returncode == 2
+    assert "empty.csv" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "m.doppel").exists()
+
+
+def test_bad_arguments_exit_2_on_one_line(tmp_path: Path) -> None:
+    result = run("train", str(DEMO), "--epsilon", "-1", "--model", str(tmp_path / "m.doppel"), home=tmp_path)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "epsilon" in result.stderr
+
+
+def test_inspect_shows_schema_and_json(tmp_path: Path) -> None:
+    table = run("inspect", str(DEMO), home=tmp_path)
+    assert table.returncode == 0
+    assert "email" in table.stdout and "PII" in table.stdout
+    as_json = run("inspect", str(DEMO), "--json", home=tmp_path)
+    schema = json.loads(as_json.stdout)
+    roles = {c["name"]: c["role"] for c in schema["columns"]}
+    assert roles["email"] == "identifier" and roles["department"] == "learn"
+
+
+def test_train_sample_and_unknown_column(tmp_path: Path) -> None:
+    model = tmp_path / "demo.doppel"
+    trained = run("train", str(DEMO), "--epsilon", "3", "--epochs", "2", "--seed", "1", "--model", str(model),
+                  "--json", home=tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    summary = json.loads(trained.stdout.strip().splitlines()[-1])
+    for key in ("epsilon_spent", "delta", "noise_multiplier", "steps", "epochs", "seconds", "device",
+                "rows_per_second"):
+        assert key in summary
+    assert summary["epsilon_spent"] <= 3.0 and summary["device"] == "cpu"
+    assert trained.stderr.count("epoch ") == 2, "one progress line per epoch"
+
+    out = tmp_path / "out.csv"
+    sampled = run("sample", str(model), "--rows", "150", "--out", str(out), "--where", "department=Sales",
+                  home=tmp_path)
+    assert sampled.returncode == 0, sampled.stderr
+    frame = pd.read_csv(out)
+    assert len(frame) == 150 and set(frame["department"]) == {"Sales"}
+    assert "email" not in frame.columns
+
+    unknown = run("sample", str(model), "--rows", "10", "--out", str(tmp_path / "x.csv"), "--where", "salaryy=3",
+                  home=tmp_path)
+    assert unknown.returncode == 2 and "salaryy" in unknown.stderr
+    assert len(unknown.stderr.strip().splitlines()) == 1
+
+    ledger = run("ledger", str(DEMO), "--json", home=tmp_path)
+    assert abs(json.loads(ledger.stdout)["total_epsilon"] - summary["epsilon_spent"]) < 1e-5
+
+
+def test_synthesize_writes_parquet(tmp_path: Path) -> None:
+    out = tmp_path / "synthetic.parquet"
+    result = run("synthesize", str(DEMO), "--epsilon", "5", "--epochs", "1", "--rows", "100", "--out", str(out),
+                 "--seed", "2", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert len(pd.read_parquet(out)) == 100
+
+
+def test_engine_imports_without_qt() -> None:
+    code = ("import sys, engine.cli, engine.workflow, engine.training, engine.generation, engine.bundle; "
+            "bad = [m for m in sys.modules if m.startswith(('PySide6', 'desktop_app'))]; "
+            "assert not bad, bad")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
