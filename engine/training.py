@@ -193,6 +193,78 @@ class _Conditions:
         return total / max(len(raw), 1)
 
 
+class GanSteps:
+    """The networks, optimizers and the two kinds of step, separate from the loop's bookkeeping.
+
+    With ``private=True`` (always, in training) the discriminator is wrapped for Opacus ghost
+    clipping and its optimizer adds noise σ·C; ``private=False`` exists so the speed benchmark
+    can time the very same step without DP.
+    """
+
+    def __init__(self, encoder: TableEncoder, data: torch.Tensor, config: TrainingConfig, batch: int,
+                 sigma: float, device_rng: torch.Generator, private: bool = True) -> None:
+        self.encoder, self.data, self.config, self.batch = encoder, data, config, batch
+        self.device, self.rng = data.device, device_rng
+        self.q = batch / len(data)
+        self.conditions = _Conditions(encoder, self.device)
+        self.generator = Generator(config.noise_dim, self.conditions.width, encoder.width,
+                                   config.generator_hidden).to(self.device)
+        network = Discriminator(encoder.width + self.conditions.width, config.discriminator_hidden).to(self.device)
+        adam = torch.optim.Adam(network.parameters(), lr=config.discriminator_lr, betas=(0.5, 0.9))
+        self.criterion = nn.BCEWithLogitsLoss(reduction="mean")
+        self.private = private
+        if private:
+            self.discriminator = GradSampleModuleFastGradientClipping(
+                network, max_grad_norm=config.max_grad_norm, use_ghost_clipping=True, loss_reduction="mean")
+            self.d_optimizer = DPOptimizerFastGradientClipping(
+                adam, noise_multiplier=sigma, max_grad_norm=config.max_grad_norm,
+                expected_batch_size=2 * batch, loss_reduction="mean", generator=device_rng)
+            self.d_loss = DPLossFastGradientClipping(self.discriminator, self.d_optimizer, self.criterion, "mean")
+        else:
+            self.discriminator, self.d_optimizer, self.d_loss = network, adam, self.criterion
+        self.g_optimizer = torch.optim.Adam(self.generator.parameters(), lr=config.generator_lr, betas=(0.5, 0.9))
+        self.ones = torch.ones(batch, device=self.device)
+
+    def _fake(self, count: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        cond, choice, slot = self.conditions.for_fake(count)
+        raw = self.generator(torch.randn(count, self.config.noise_dim, device=self.device), cond)
+        return raw, cond, choice, slot
+
+    def discriminator_step(self) -> torch.Tensor:
+        """Poisson-sample real rows at rate q; one forward/backward over [real; fake]; one noised step."""
+        real = self.data[torch.rand(len(self.data), generator=self.rng, device=self.device) < self.q]
+        with torch.no_grad():
+            raw, fake_cond, _, _ = self._fake(self.batch)
+            fake = activate(raw, self.encoder)
+        inputs = torch.cat([torch.cat([real, self.conditions.for_real(real)], dim=1),
+                            torch.cat([fake, fake_cond], dim=1)])
+        labels = torch.cat([torch.ones(len(real), device=self.device), torch.zeros(self.batch, device=self.device)])
+        self.d_optimizer.zero_grad()
+        loss = self.d_loss(self.discriminator(inputs), labels)
+        loss.backward()
+        self.d_optimizer.step()
+        return loss.detach()
+
+    def generator_step(self) -> torch.Tensor:
+        """Post-processing of the private discriminator: its hooks are off and its weights frozen."""
+        if self.private:
+            self.discriminator.disable_hooks()
+        for p in self.discriminator.parameters():
+            p.requires_grad_(False)
+        self.g_optimizer.zero_grad()
+        raw, cond, choice, slot = self._fake(self.batch)
+        fake = activate(raw, self.encoder)
+        loss = self.criterion(self.discriminator(torch.cat([fake, cond], dim=1)), self.ones) \
+            + self.conditions.loss(raw, choice, slot)
+        loss.backward()
+        self.g_optimizer.step()
+        for p in self.discriminator.parameters():
+            p.requires_grad_(True)
+        if self.private:
+            self.discriminator.enable_hooks()
+        return loss.detach()
+
+
 def _emit(callback: Callable[[Event], None] | None, event: Event) -> None:
     if callback is not None:
         callback(event)
@@ -249,20 +321,7 @@ def _train(frame: pd.DataFrame, schema: Schema, config: TrainingConfig, source_n
         f"Preprocessing spent ε = {preprocessing_epsilon:.3f} (σ = {sigma_pre:.1f}); training: "
         f"{steps} steps at q = {q:.4f}, σ = {sigma:.3f}, on {device.type}."))
 
-    conditions = _Conditions(encoder, device)
-    generator = Generator(config.noise_dim, conditions.width, encoder.width, config.generator_hidden).to(device)
-    discriminator = GradSampleModuleFastGradientClipping(
-        Discriminator(encoder.width + conditions.width, config.discriminator_hidden).to(device),
-        max_grad_norm=config.max_grad_norm, use_ghost_clipping=True, loss_reduction="mean")
-    d_optimizer = DPOptimizerFastGradientClipping(
-        torch.optim.Adam(discriminator.parameters(), lr=config.discriminator_lr, betas=(0.5, 0.9)),
-        noise_multiplier=sigma, max_grad_norm=config.max_grad_norm,
-        expected_batch_size=2 * batch, loss_reduction="mean", generator=device_rng)
-    g_optimizer = torch.optim.Adam(generator.parameters(), lr=config.generator_lr, betas=(0.5, 0.9))
-    criterion = nn.BCEWithLogitsLoss(reduction="mean")
-    dp_loss = DPLossFastGradientClipping(discriminator, d_optimizer, criterion, "mean")
-    ones = torch.ones(batch, device=device)
-
+    gan = GanSteps(encoder, data, config, batch, sigma, device_rng)
     steps_per_epoch = max(int(round(1 / q)), 1)
     epochs_planned = int(np.ceil(steps / steps_per_epoch))
     d_sum = torch.zeros((), device=device)
@@ -275,62 +334,35 @@ def _train(frame: pd.DataFrame, schema: Schema, config: TrainingConfig, source_n
             spent = accountant.epsilon_after(step)
             raise TrainingCancelled(f"Training cancelled after {step} steps; ε = {spent:.3f} was spent.",
                                     spent, delta)
-        # discriminator: one forward/backward over [real; fake], one noised step
-        real = data[torch.rand(n, generator=device_rng, device=device) < q]
-        with torch.no_grad():
-            fake_cond, _, _ = conditions.for_fake(batch)
-            fake = activate(generator(torch.randn(batch, config.noise_dim, device=device), fake_cond), encoder)
-        inputs = torch.cat([torch.cat([real, conditions.for_real(real)], dim=1),
-                            torch.cat([fake, fake_cond], dim=1)])
-        labels = torch.cat([torch.ones(len(real), device=device), torch.zeros(batch, device=device)])
-        d_optimizer.zero_grad()
-        loss = dp_loss(discriminator(inputs), labels)
-        loss.backward()
-        d_optimizer.step()
-        d_sum += loss.detach()
+        d_sum += gan.discriminator_step()
         step += 1
-
-        # generator: post-processing of the private discriminator
-        discriminator.disable_hooks()
-        for p in discriminator.parameters():
-            p.requires_grad_(False)
-        g_optimizer.zero_grad()
-        cond, choice, slot = conditions.for_fake(batch)
-        raw = generator(torch.randn(batch, config.noise_dim, device=device), cond)
-        fake = activate(raw, encoder)
-        g_loss = criterion(discriminator(torch.cat([fake, cond], dim=1)), ones) + conditions.loss(raw, choice, slot)
-        g_loss.backward()
-        g_optimizer.step()
-        for p in discriminator.parameters():
-            p.requires_grad_(True)
-        discriminator.enable_hooks()
-        g_sum += g_loss.detach()
+        g_sum += gan.generator_step()
         interval_steps += 1
-
         if step % steps_per_epoch == 0 or step == steps:
             now = time.perf_counter()
-            rate = interval_steps * batch / max(now - interval_start, 1e-9)
             elapsed = now - train_started
             _emit(on_event, EpochReport(
                 epoch=int(np.ceil(step / steps_per_epoch)), epochs=epochs_planned, step=step, steps=steps,
                 d_loss=float(d_sum) / interval_steps, g_loss=float(g_sum) / interval_steps,
                 epsilon_spent=accountant.epsilon_after(step), epsilon_target=config.epsilon,
-                rows_per_second=rate, seconds=elapsed, eta_seconds=elapsed / step * (steps - step)))
+                rows_per_second=interval_steps * batch / max(now - interval_start, 1e-9), seconds=elapsed,
+                eta_seconds=elapsed / step * (steps - step)))
             d_sum.zero_()
             g_sum.zero_()
             interval_steps, interval_start = 0, now
 
+    train_seconds = time.perf_counter() - train_started
     accountant.finish_training(step)
     epsilon, accountant_name = accountant.final_epsilon()
     seconds = time.perf_counter() - started
     summary = TrainingSummary(
         epsilon_spent=epsilon, epsilon_target=config.epsilon, delta=delta, noise_multiplier=sigma,
         sample_rate=q, steps=step, epochs=step * q, seconds=seconds, device=device.type,
-        rows_per_second=step * batch / max(time.perf_counter() - train_started, 1e-9),
+        rows_per_second=step * batch / max(train_seconds, 1e-9),
         preprocessing_epsilon=preprocessing_epsilon, preprocessing_sigma=sigma_pre,
         accountant=accountant_name, rows=n, history=list(accountant.history))
-    generator.eval()
-    return TrainedModel(schema=schema.public(), encoder=encoder, generator=generator.cpu(),
+    gan.generator.eval()
+    return TrainedModel(schema=schema.public(), encoder=encoder, generator=gan.generator.cpu(),
                         noise_dim=config.noise_dim, generator_hidden=config.generator_hidden,
                         summary=summary, fingerprint=fingerprint)
 
