@@ -27,6 +27,7 @@ from engine.schema import ColumnSchema, Kind, Schema
 MAX_BINS = 24                 # quantile bins per numeric column
 MAX_FINE_BINS = 200
 COARSE_SIGNAL_Z = 4.5         # a stage-1 bin counts as data above 4.5σ: ~1 false bin in 2,000 columns
+MISSING_SIGNAL_Z = 3.0        # a missing slot exists only if its noisy count clears 3σ
 FINE_SIGNAL_Z = 2.5           # inside the found range, fine bins below 2.5σ are taken as empty
 _POSITIVE = 10.0 ** np.arange(-4.0, 12.25, 0.25)
 COARSE_EDGES = np.concatenate([-_POSITIVE[::-1], [0.0], _POSITIVE])  # stage-1 grid, data-free
@@ -58,6 +59,7 @@ class NumericColumn:
     groups: list[tuple[int, int]]
     has_missing: bool
     usable: bool = True           # False: no range could be found under DP; output stays empty
+    missing_share: float = 0.0    # DP-noised share of missing cells
 
     @property
     def bins(self) -> int:
@@ -112,6 +114,26 @@ class TableEncoder:
                 p = np.append(p, column.missing_share)
             out.append(p / p.sum())
         return out
+
+    def marginal_targets(self) -> list[np.ndarray]:
+        """For every span, the DP share of each slot: what the generator's batch average should be.
+
+        Built only from the DP releases the encoder was fitted with, so using it as a training
+        signal for the generator costs no budget.
+        """
+        targets = []
+        for column in self.columns:
+            if isinstance(column, CategoricalColumn):
+                p = np.asarray(column.frequencies, dtype=float) * (1.0 - column.missing_share)
+            elif column.usable:
+                mass = np.asarray(column.fine_mass, dtype=float)
+                p = np.array([mass[a:b].sum() for a, b in column.groups]) * (1.0 - column.missing_share)
+            else:
+                p = np.zeros(column.bins)
+            if column.has_missing:
+                p = np.append(p, column.missing_share if p.sum() > 0 else 1.0)
+            targets.append(p / p.sum() if p.sum() > 0 else np.full(len(p), 1.0 / max(len(p), 1)))
+        return targets
 
     def index_of(self, name: str) -> int:
         for i, column in enumerate(self.columns):
@@ -321,7 +343,7 @@ def _fit_categorical(spec: ColumnSchema, values: pd.Series, accountant: privacy.
     categories = list(noisy)
     weights = np.maximum(np.array([noisy[c] for c in categories], dtype=float), 1e-9)
     total = weights.sum() + noisy_missing
-    has_missing = noisy_missing >= 2 * sigma or not categories
+    has_missing = noisy_missing >= MISSING_SIGNAL_Z * sigma or not categories
     missing_share = noisy_missing / total if has_missing and total > 0 else 0.0
     return CategoricalColumn(spec.name, categories, (weights / weights.sum()).tolist() if categories else [],
                              has_missing, missing_share)
@@ -359,8 +381,10 @@ def _fit_numeric(spec: ColumnSchema, values: np.ndarray, accountant: privacy.Pri
         mass = np.ones_like(mass)
     edges, mass = _trim_empty(edges, mass)
     groups = _quantile_groups(mass, MAX_BINS)
-    has_missing = bool(noisy_missing >= 2 * sigma)
-    return NumericColumn(spec.name, spec.kind.value, edges.tolist(), (mass / mass.sum()).tolist(), groups, has_missing)
+    has_missing = bool(noisy_missing >= MISSING_SIGNAL_Z * sigma)
+    missing_share = float(noisy_missing / (noisy_missing + mass.sum())) if has_missing else 0.0
+    return NumericColumn(spec.name, spec.kind.value, edges.tolist(), (mass / mass.sum()).tolist(), groups,
+                         has_missing, missing_share=missing_share)
 
 
 def _range_from_coarse(noisy: np.ndarray, sigma: float) -> tuple[float, float] | None:

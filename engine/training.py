@@ -50,6 +50,7 @@ class TrainingConfig:
     preprocessing_fraction: float = 0.2      # share of ε for DP bounds, bins and domains
     max_grad_norm: float = 1.0
     generator_lr: float = 2e-4
+    marginal_weight: float = 1.0             # pull the generator's marginals to the DP ones (free)
     discriminator_lr: float = 2e-4
     noise_dim: int = 64
     generator_hidden: tuple[int, ...] = (256, 256)
@@ -224,6 +225,8 @@ class GanSteps:
             self.discriminator, self.d_optimizer, self.d_loss = network, adam, self.criterion
         self.g_optimizer = torch.optim.Adam(self.generator.parameters(), lr=config.generator_lr, betas=(0.5, 0.9))
         self.ones = torch.ones(batch, device=self.device)
+        self.targets = [(span.start, span.slots, torch.as_tensor(t, dtype=torch.float32, device=self.device))
+                        for span, t in zip(encoder.spans, encoder.marginal_targets()) if span.slots > 1]
 
     def _fake(self, count: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         cond, choice, slot = self.conditions.for_fake(count)
@@ -245,6 +248,14 @@ class GanSteps:
         self.d_optimizer.step()
         return loss.detach()
 
+    def marginal_loss(self, raw: torch.Tensor) -> torch.Tensor:
+        """KL(DP marginal ‖ batch-average softmax), summed over columns: post-processing only."""
+        total = raw.new_zeros(())
+        for start, slots, target in self.targets:
+            average = F.softmax(raw[:, start:start + slots], dim=1).mean(dim=0)
+            total = total + (target * (torch.log(target + 1e-8) - torch.log(average + 1e-8))).sum()
+        return total
+
     def generator_step(self) -> torch.Tensor:
         """Post-processing of the private discriminator: its hooks are off and its weights frozen."""
         if self.private:
@@ -255,7 +266,7 @@ class GanSteps:
         raw, cond, choice, slot = self._fake(self.batch)
         fake = activate(raw, self.encoder)
         loss = self.criterion(self.discriminator(torch.cat([fake, cond], dim=1)), self.ones) \
-            + self.conditions.loss(raw, choice, slot)
+            + self.conditions.loss(raw, choice, slot) + self.config.marginal_weight * self.marginal_loss(raw)
         loss.backward()
         self.g_optimizer.step()
         for p in self.discriminator.parameters():
