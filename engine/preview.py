@@ -1,0 +1,258 @@
+"""What the desktop app shows but must not compute itself: summaries, histograms, presets.
+
+Qt-free and light to import (torch is imported only inside :func:`devices` and
+:func:`report_sample`), so the window can appear before the training stack is loaded.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from engine.errors import DoppelInputError
+from engine.schema import ColumnSchema, Kind, Role, Schema
+
+if TYPE_CHECKING:  # pragma: no cover
+    from engine.bundle import TrainedModel
+    from engine.sources import LoadedTable
+
+#: ε presets offered on the Privacy page: (label, ε, one-line description).
+PRESETS: tuple[tuple[str, float, str], ...] = (
+    ("Strong", 1.0, "strongest protection; coarser synthetic data"),
+    ("Balanced", 3.0, "good protection with useful fidelity (recommended)"),
+    ("High fidelity", 8.0, "closer to the real table; weaker protection"),
+)
+
+DEFAULT_EPSILON = 3.0
+HISTOGRAM_BINS = 20
+MAX_CATEGORIES = 12
+
+
+def epsilon_meaning(epsilon: float) -> str:
+    """A plain-language reading of ε for HR analysts (order of magnitude, not a guarantee table)."""
+    if not epsilon > 0:
+        return "ε must be positive."
+    factor = math.exp(epsilon)
+    odds = f"{factor:,.1f}" if factor < 100 else f"{factor:,.0f}"
+    if epsilon <= 1:
+        band = "Strong privacy"
+    elif epsilon <= 4:
+        band = "Balanced privacy"
+    elif epsilon <= 10:
+        band = "Weak privacy"
+    else:
+        band = "Very weak privacy"
+    return (f"{band}: whatever anyone learns about one employee from the output is at most "
+            f"{odds}× more likely than if that employee had not been in the table.")
+
+
+# ------------------------------------------------------------------------------------------ table
+
+
+@dataclass(frozen=True)
+class TableSummary:
+    rows: int
+    columns: int
+    missing_cells: int
+    fingerprint: str
+    format: str
+    detail: str          # encoding / delimiter / sheet in words
+
+    @property
+    def missing_share(self) -> float:
+        cells = self.rows * self.columns
+        return self.missing_cells / cells if cells else 0.0
+
+
+def summarize(table: "LoadedTable") -> TableSummary:
+    frame = table.frame
+    parts = []
+    if table.encoding:
+        parts.append(f"encoding {table.encoding}")
+    if table.delimiter:
+        parts.append("delimiter " + {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(
+            table.delimiter, repr(table.delimiter)))
+    if table.sheet:
+        parts.append(f"sheet {table.sheet}")
+    return TableSummary(rows=len(frame), columns=frame.shape[1], missing_cells=int(frame.isna().sum().sum()),
+                        fingerprint=table.fingerprint, format=table.format.upper(), detail=", ".join(parts))
+
+
+def cell_text(value: object) -> str:
+    """How one raw cell is shown in the preview (missing cells are blank)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+def default_delta(rows: int) -> float:
+    from engine.privacy import default_delta as _default_delta
+    return _default_delta(rows)
+
+
+# ----------------------------------------------------------------------------------------- schema
+
+
+EDITABLE_FIELDS = ("kind", "role", "public_min", "public_max", "public_categories")
+
+
+def set_column_field(column: ColumnSchema, field: str, text: str) -> None:
+    """Apply one edit from the Columns table, parsing the text the user typed.
+
+    Raises :class:`DoppelInputError` (one line) for text that does not fit the field.
+    """
+    text = text.strip()
+    if field == "kind":
+        column.kind = Kind(text)
+    elif field == "role":
+        column.role = Role(text)
+        if column.role is Role.FAKE and column.fake is None:
+            column.fake = "text"
+    elif field in ("public_min", "public_max"):
+        if not text:
+            setattr(column, field, None)
+        elif column.kind is Kind.DATE:
+            setattr(column, field, text)
+        else:
+            try:
+                setattr(column, field, float(text))
+            except ValueError:
+                raise DoppelInputError(f"Column '{column.name}': public bound {text!r} is not a number.") from None
+    elif field == "public_categories":
+        values = [v.strip() for v in text.split(",") if v.strip()]
+        column.public_categories = values or None
+    else:
+        raise DoppelInputError(f"Column field {field!r} cannot be edited.")
+
+
+def public_categories_text(column: ColumnSchema) -> str:
+    return ", ".join(column.public_categories or [])
+
+
+def validate_schema(schema: Schema, source: str = "Columns") -> Schema:
+    """The schema as the engine would read it back from JSON: the same checks, the same messages."""
+    checked = Schema.from_json(schema.to_json(), source)
+    if not checked.learned:
+        raise DoppelInputError(f"{source}: no column has role 'learn'; set at least one column to learn.")
+    return checked
+
+
+# ------------------------------------------------------------------------------------- histograms
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """Counts of one column on common bins; ``synthetic`` is set when comparing two tables.
+
+    Counts are shares (summing to 1 over present values) when comparing, raw counts otherwise.
+    """
+
+    column: str
+    labels: list[str]
+    real: list[float]
+    synthetic: list[float] | None
+    numeric: bool
+    missing: int
+
+
+def _day_label(days: float) -> str:
+    return (date(1970, 1, 1) + timedelta(days=int(round(days)))).isoformat()
+
+
+def _numeric_bins(values: np.ndarray, bins: int) -> np.ndarray:
+    low, high = float(np.min(values)), float(np.max(values))
+    if low == high:
+        low, high = low - 0.5, high + 0.5
+    return np.linspace(low, high, bins + 1)
+
+
+def _bin_label(edges: np.ndarray, i: int, kind: Kind) -> str:
+    if kind is Kind.DATE:
+        return _day_label(edges[i])
+    value = edges[i]
+    return f"{value:,.0f}" if abs(value) >= 100 or kind is Kind.INTEGER else f"{value:.3g}"
+
+
+def _histogram(column: ColumnSchema, frames: list[pd.DataFrame], bins: int, shares: bool) -> Histogram:
+    typed = [column.values(f[column.name]) if column.name in f.columns else pd.Series([], dtype=object)
+             for f in frames]
+    missing = int(typed[0].isna().sum())
+    present = [t.dropna() for t in typed]
+    if column.kind.numeric:
+        arrays = [np.asarray(p, dtype=float) for p in present]
+        pooled = np.concatenate([a for a in arrays if a.size]) if any(a.size for a in arrays) else np.zeros(0)
+        if pooled.size == 0:
+            return Histogram(column.name, [], [0.0], None if len(frames) == 1 else [0.0], True, missing)
+        edges = _numeric_bins(pooled, bins)
+        counts = [np.histogram(a, bins=edges)[0].astype(float) for a in arrays]
+        labels = [_bin_label(edges, i, column.kind) for i in range(len(edges) - 1)]
+        numeric = True
+    else:
+        top = pd.concat(present[:1]).astype(str).value_counts()
+        names = list(top.index[:MAX_CATEGORIES])
+        if len(frames) > 1:  # categories only the synthetic side has still show
+            for extra in present[1].astype(str).value_counts().index:
+                if extra not in names and len(names) < MAX_CATEGORIES:
+                    names.append(extra)
+        counts = []
+        for p in present:
+            vc = p.astype(str).value_counts()
+            row = [float(vc.get(n, 0)) for n in names]
+            other = float(vc.sum()) - sum(row)
+            counts.append(row + ([other] if other > 0 or len(vc) > len(names) else []))
+        width = max(len(c) for c in counts)
+        counts = [c + [0.0] * (width - len(c)) for c in counts]
+        labels = names + (["(other)"] if width > len(names) else [])
+        numeric = False
+    if shares:
+        counts = [c / c.sum() if np.sum(c) else c for c in (np.asarray(c, dtype=float) for c in counts)]
+    out = [list(map(float, c)) for c in counts]
+    return Histogram(column.name, labels, out[0], out[1] if len(out) > 1 else None, numeric, missing)
+
+
+def column_histogram(frame: pd.DataFrame, column: ColumnSchema, bins: int = HISTOGRAM_BINS) -> Histogram:
+    """Counts of one column of the loaded table (Columns page), read with the column's kind."""
+    try:
+        return _histogram(column, [frame], bins, shares=False)
+    except (ValueError, TypeError, DoppelInputError):
+        # the user picked a kind the cells do not fit: show them as categories instead
+        return _histogram(ColumnSchema(column.name, Kind.CATEGORICAL), [frame], bins, shares=False)
+
+
+def compare_histograms(real: pd.DataFrame, synthetic: pd.DataFrame, column: ColumnSchema,
+                       bins: int = HISTOGRAM_BINS) -> Histogram:
+    """Shares of real and synthetic values of one column on common bins (Report page)."""
+    return _histogram(column, [real, synthetic], bins, shares=True)
+
+
+# ------------------------------------------------------------------------------------ train/report
+
+
+def devices() -> list[tuple[str, str]]:
+    """(choice for TrainingConfig.device, label) for the device picker; CUDA only when present."""
+    import torch
+
+    found = [("auto", "Automatic"), ("cpu", "CPU")]
+    if torch.cuda.is_available():
+        found[0] = ("auto", f"Automatic (CUDA: {torch.cuda.get_device_name(0)})")
+        found.append(("cuda", f"CUDA: {torch.cuda.get_device_name(0)}"))
+    else:
+        found[0] = ("auto", "Automatic (CPU; no CUDA GPU found)")
+    return found
+
+
+def report_sample(model: "TrainedModel", rows: int, seed: int | None = None) -> pd.DataFrame:
+    """Synthetic rows for the Report page's comparisons (never written anywhere)."""
+    from engine.generation import sample
+
+    return sample(model, rows, [], seed=seed)
+
+
+def report_columns(model: "TrainedModel") -> list[ColumnSchema]:
+    """Columns worth comparing real against synthetic: the learned ones."""
+    return [c for c in model.schema.columns if c.role is Role.LEARN]
