@@ -1,0 +1,112 @@
+"""Quality: Doppel on Adult and the demo table at several ε and seeds, with DESIGN §4's measures.
+
+Run by hand (not in CI):
+    python benchmarks/quality.py --dataset adult --epsilons 1 3 --seeds 0 1 2 [--set epochs=30 ...]
+                                 [--out benchmarks/results/quality_adult.json]
+Each run: 80/20 split of the real table (split seed 0), DP training on the 80 % only (its
+bounds and bins come from DP statistics inside the budget), as many synthetic rows as
+training rows, then ``engine.evaluation.evaluate`` against the untouched 20 % holdout.
+``--set key=value`` overrides any ``TrainingConfig`` field, which is how experiments are run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import resource
+import statistics
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from engine.evaluation import evaluate, split_holdout
+from engine.generation import sample
+from engine.schema import infer_schema
+from engine.sources import read_table
+from engine.training import TrainingConfig, train
+
+ROOT = Path(__file__).resolve().parents[1]
+DATASETS = {
+    "adult": (ROOT.parent / "shared" / "datasets" / "adult.csv", "class"),
+    "demo": (ROOT / "resources" / "demo" / "employees.csv", "attrition"),
+}
+MEASURES = ("marginal", "pairwise", "tstr", "trtr", "dcr_ratio", "exact_copies", "mia_advantage", "seconds_train",
+            "epsilon_spent")
+
+
+def _override(text: str) -> tuple[str, object]:
+    key, _, value = text.partition("=")
+    field = {f.name: f for f in dataclasses.fields(TrainingConfig)}.get(key)
+    if field is None:
+        raise SystemExit(f"unknown TrainingConfig field {key!r}")
+    parsed = json.loads(value) if value[:1] in "[0123456789-.tfn" else value
+    return key, tuple(parsed) if isinstance(parsed, list) else parsed
+
+
+def run_once(dataset: str, epsilon: float, seed: int, overrides: dict) -> dict:
+    path, target = DATASETS[dataset]
+    frame = read_table(path).frame
+    train_idx, holdout_idx = split_holdout(len(frame), seed=0)
+    real_train = frame.iloc[train_idx].reset_index(drop=True)
+    holdout = frame.iloc[holdout_idx].reset_index(drop=True)
+    schema = infer_schema(real_train)
+    config = TrainingConfig(epsilon=epsilon, seed=seed, **overrides)
+    start = time.perf_counter()
+    model = train(real_train, schema, config)
+    seconds = time.perf_counter() - start
+    synthetic = sample(model, len(real_train), seed=seed)
+    result = evaluate(real_train, synthetic, model.schema, target=target, holdout=holdout, seed=seed)
+    return {
+        "dataset": dataset, "epsilon": epsilon, "seed": seed, "overrides": {k: list(v) if isinstance(v, tuple) else v
+                                                                            for k, v in overrides.items()},
+        "marginal": result.marginal, "pairwise": result.pairwise,
+        "tstr": result.utility.tstr if result.utility else None, "trtr": result.utility.trtr if result.utility else None,
+        "dcr_ratio": result.privacy.dcr_ratio, "exact_copies": result.privacy.exact_copy_share,
+        "mia_advantage": result.privacy.mia_advantage, "seconds_train": seconds,
+        "epsilon_spent": model.summary.epsilon_spent, "steps": model.summary.steps,
+        "noise_multiplier": model.summary.noise_multiplier,
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def medians(runs: list[dict]) -> dict:
+    out = {}
+    for measure in MEASURES:
+        values = [r[measure] for r in runs if r.get(measure) is not None]
+        if values:
+            out[measure] = {"median": statistics.median(values), "min": min(values), "max": max(values)}
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dataset", choices=sorted(DATASETS), default="adult")
+    parser.add_argument("--epsilons", type=float, nargs="+", default=[1.0, 3.0, 10.0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--set", action="append", default=[], help="TrainingConfig override, e.g. epochs=30")
+    parser.add_argument("--label", default="")
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    overrides = dict(_override(s) for s in args.set)
+    report = {"command": "python benchmarks/quality.py " + " ".join(
+        [f"--dataset {args.dataset}", "--epsilons " + " ".join(map(str, args.epsilons)),
+         "--seeds " + " ".join(map(str, args.seeds))] + [f"--set {s}" for s in args.set]),
+        "label": args.label, "runs": [], "summary": {}}
+    for epsilon in args.epsilons:
+        runs = []
+        for seed in args.seeds:
+            run = run_once(args.dataset, epsilon, seed, overrides)
+            print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in run.items()}), flush=True)
+            runs.append(run)
+        report["runs"] += runs
+        report["summary"][str(epsilon)] = medians(runs)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    pd.set_option("mode.copy_on_write", True)
+    main()
