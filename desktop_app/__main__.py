@@ -21,11 +21,16 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--empty", action="store_true", help="open no table")
     parser.add_argument("--theme", choices=("system", "light", "dark"), help="override the remembered theme")
     parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--self-test", action="store_true",
+                        help="train and export once on the demo table, offscreen; print one line, exit 0 or 1")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(sys.argv[1:] if argv is None else argv)
+    if args.self_test:
+        from desktop_app.self_test import run
+        return run()
     from desktop_app import dialogs
     from desktop_app.qt import QApplication, QCoreApplication, QTimer
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from desktop_app.qt import QApplication, QColor, QGuiApplication, QIcon, QPalette, Qt
 
-RESOURCES = Path(__file__).resolve().parents[1] / "resources"
+# beside the packages in a source tree; in a PyInstaller bundle, where packaging/doppel.spec put them
+RESOURCES = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[1])) / "resources"
 THEMES = ("system", "light", "dark")
 
 
