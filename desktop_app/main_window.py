@@ -31,6 +31,7 @@ class MainWindow(QMainWindow):
     training_finished = Signal(object)      # TrainedModel
     training_stopped = Signal(str)          # "finished", "cancelled" or "failed"
     exported = Signal(str)                  # path written
+    report_computed = Signal(object)        # engine.preview.QualityReport
     busy_changed = Signal(bool)
 
     def __init__(self, settings: QSettings | None = None) -> None:
@@ -44,6 +45,9 @@ class MainWindow(QMainWindow):
         self.ledger_info: tuple[float, float, list] | None = None
         self.model: Any = None              # engine.bundle.TrainedModel
         self.report_frame: Any = None       # synthetic sample for the Report page
+        self.report: Any = None             # engine.preview.QualityReport of the current model
+        self.report_running = False
+        self.epoch_reports: list = []       # the current run's EpochReports (loss curves in the report)
         self.run: TrainingRun | None = None
         self.tasks: list[Task] = []
         self.live_epsilon: float | None = None
@@ -159,7 +163,7 @@ class MainWindow(QMainWindow):
         self._apply_plot_theme()
 
     def _apply_plot_theme(self) -> None:
-        for canvas in (self.columns_page.histogram, self.train_page.plot, self.report_page.histogram):
+        for canvas in (self.columns_page.histogram, self.train_page.plot):
             canvas.set_dark(self.dark)
 
     # ------------------------------------------------------------------------------------- steps
@@ -187,6 +191,8 @@ class MainWindow(QMainWindow):
             return
         self.stack.setCurrentIndex(row)
         self.pages[row].refresh()
+        if self.pages[row] is self.report_page and self.report is None and self.report_ready():
+            self.compute_report()   # the first visit measures the model; later visits show the result
         if self.pages[row] is self.train_page and self.train_page.device.count() <= 1:
             self._load_devices()
 
@@ -281,6 +287,7 @@ class MainWindow(QMainWindow):
         self.schema = schema
         if self.model is not None and self.model.fingerprint != table.fingerprint:
             self.report_frame = None
+            self.report = None
         self._remember_folder(table.path)
         self.setWindowTitle(f"{table.path.name} — Doppel")
         self.statusBar().showMessage(f"Loaded {table.path.name}: {summary.rows:,} rows, {summary.columns} columns.")
@@ -417,6 +424,7 @@ class MainWindow(QMainWindow):
             self.error(f"δ {self.privacy_page.delta.text()!r} is not a number; leave it empty for the default.")
             return
         self.live_epsilon = 0.0
+        self.epoch_reports = []
         self.train_page.plot.clear(config.epsilon)
         self.train_page.progress.setValue(0)
         self.train_page.eta.setText("Preparing (DP preprocessing)…")
@@ -445,6 +453,7 @@ class MainWindow(QMainWindow):
         from engine.training import EpochReport, LogMessage
         if isinstance(event, EpochReport):
             self.live_epsilon = event.epsilon_spent
+            self.epoch_reports.append(event)
             self.train_page.show_report(event)
             self.update_readout()
         elif isinstance(event, LogMessage):
@@ -453,7 +462,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _training_done(self, result: tuple) -> None:
         model, frame = result
-        self.model, self.report_frame = model, frame
+        self.model, self.report_frame, self.report = model, frame, None
         s = model.summary
         self.train_page.progress.setValue(100)
         self.train_page.eta.setText(f"Done in {s.seconds:.1f} s · ε = {s.epsilon_spent:.3f}")
@@ -571,9 +580,10 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _model_opened(self, model: Any) -> None:
         self.model = model
-        self.report_frame = None
+        self.report_frame, self.report, self.epoch_reports = None, None, []
         if self.table is not None and self.table.fingerprint == model.fingerprint:
-            self._background(lambda: preview.report_sample(model, min(len(self.table.frame), 2000)),
+            rows = len(self.table.frame)
+            self._background(lambda: preview.report_sample(model, rows),
                              self._report_sample_ready, "Sampling for the report…")
         self.update_steps()
         self.export_page.refresh()
@@ -584,13 +594,64 @@ class MainWindow(QMainWindow):
         self.report_frame = frame
         self.report_page.refresh()
 
-    def show_full_report(self, report: Any) -> None:
-        """Hook for ``engine.evaluation``: show its measures and bands on the Report page.
+    # ------------------------------------------------------------------------------------ report
 
-        Not wired yet (the quality report is being written in parallel); call it with the
-        report once the engine produces one, e.g. from the training worker.
-        """
-        self.report_page.full_report_text.setText(str(report))
+    def report_ready(self) -> bool:
+        """A report needs the model, a synthetic sample and the very table the model was trained on."""
+        return (self.model is not None and self.report_frame is not None and self.table is not None
+                and self.table.fingerprint == self.model.fingerprint)
+
+    @Slot()
+    def compute_report(self) -> None:
+        if not self.report_ready() or self.report_running:
+            return
+        model, real, synthetic = self.model, self.table.frame, self.report_frame
+        target, log = self.report_page.target.currentData(), list(self.epoch_reports)
+        ledger_total = self.ledger_info[0] if self.ledger_info is not None else None
+
+        def call() -> Any:
+            return preview.quality_report(model, real, synthetic, target=target, ledger_total=ledger_total,
+                                          training_log=log)
+
+        self.report_running = True
+        self.report_page.refresh()
+        task = self._background(call, self._report_done, "Computing the quality and privacy report…")
+        task.finished.connect(self._report_task_finished)
+
+    @Slot(object)
+    def _report_done(self, report: Any) -> None:
+        self.report = report
+        self.statusBar().showMessage("Report computed. It reads real rows: keep it inside the team.")
+        self.report_computed.emit(report)
+
+    @Slot()
+    def _report_task_finished(self) -> None:
+        self.report_running = False
+        self.report_page.refresh()
+
+    @Slot()
+    def save_report(self) -> None:
+        if self.report is None:
+            return
+        default = str(Path(self._last_folder()) / f"{self.table.path.stem}-report.html")
+        path, _ = QFileDialog.getSaveFileName(self, "Save report", default, "HTML report (*.html)")
+        if path:
+            self.save_report_to(path)
+
+    def save_report_to(self, path: str | Path) -> None:
+        report, sources = self.report, {"real": self.table.path.name, "model": "trained in this window"}
+
+        def call() -> str:
+            return preview.save_report(report, str(path), sources)
+
+        self._background(call, self._report_saved, "Saving the report…")
+
+    @Slot(object)
+    def _report_saved(self, path: str) -> None:
+        self._remember_folder(path)
+        self.statusBar().showMessage(f"Report saved to {path}. It reads real rows: keep it inside the team.")
+        self.report_page.status.setText(f"Saved to {path}. The report is not private: do not share it outside "
+                                        "the team.")
 
     # ------------------------------------------------------------------------------------- close
 

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 
 from desktop_app.models import DataFrameModel, SchemaModel
 from desktop_app.plots import HistogramPlot, TrainingPlot
-from desktop_app.qt import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox,
-                            QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QProgressBar,
-                            QPushButton, QSpinBox, QSplitter, QStyledItemDelegate, QTableView, QTableWidget,
-                            QTableWidgetItem, Qt, QVBoxLayout, QWidget, Slot)
+from desktop_app.qt import (QAbstractItemView, QColor, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout,
+                            QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPixmap, QPlainTextEdit,
+                            QProgressBar, QPushButton, QResizeEvent, QScrollArea, QSpinBox, QSplitter,
+                            QStyledItemDelegate, QTableView, QTableWidget, QTableWidgetItem, Qt, QVBoxLayout, QWidget,
+                            Slot)
 from engine import preview
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -406,38 +407,91 @@ class TrainPage(Page):
 
 
 class ReportPage(Page):
+    """The quality and privacy report of the current model, computed by the engine in the background."""
+
+    BAND_COLORS = {"excellent": "#1a7f37", "good": "#4d9a2a", "fair": "#b7791f", "poor": "#c0392b"}
+
     def __init__(self, window: "MainWindow") -> None:
-        super().__init__(window, "Report", "How close the synthetic table is to the real one. This page "
-                         "compares with the real rows, so it is for you only: it is not private.")
+        super().__init__(window, "Report", "How close the synthetic table is to the real one, and how much it "
+                         "reveals. This page compares with the real rows, so it is not covered by differential "
+                         "privacy: keep it, and the saved report, inside the team.")
         self.facts = QLabel("Train a model first.")
         self.facts.setWordWrap(True)
         self.facts.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.layout_.addWidget(self.facts)
 
-        # Hook for engine.evaluation (the quality report issue): when it lands, fill this box with
-        # its measures and plain-language bands (see MainWindow.show_full_report).
-        self.full_report = QGroupBox("Quality and privacy measures")
-        full_layout = QVBoxLayout(self.full_report)
-        self.full_report_text = QLabel("The full quality report (fidelity, utility, privacy risk) is not "
-                                       "available in this version; the histograms below compare each column.")
-        self.full_report_text.setWordWrap(True)
-        self.full_report_text.setObjectName("hint")
-        full_layout.addWidget(self.full_report_text)
-        self.layout_.addWidget(self.full_report)
-
         row = QHBoxLayout()
-        row.addWidget(QLabel("Column:"))
-        self.column = QComboBox()
-        self.column.setMinimumWidth(220)
-        row.addWidget(self.column)
+        row.addWidget(QLabel("Predict (usefulness test):"))
+        self.target = QComboBox()
+        self.target.setMinimumWidth(200)
+        self.target.setToolTip("A model trained on synthetic rows predicts this column on real rows, beside one "
+                               "trained on real rows.")
+        row.addWidget(self.target)
+        self.compute_button = _primary("Compute report")
+        self.compute_button.clicked.connect(window.compute_report)
+        row.addWidget(self.compute_button)
+        self.save_button = QPushButton("Save report…")
+        self.save_button.setToolTip("One HTML file with every number and picture; opens offline and prints.")
+        self.save_button.clicked.connect(window.save_report)
+        row.addWidget(self.save_button)
         row.addStretch(1)
         self.layout_.addLayout(row)
-        self.histogram = HistogramPlot(height=3.0)
-        self.layout_.addWidget(self.histogram, 1)
-        self.column.currentIndexChanged.connect(self._column_changed)
+        self.status = QLabel("")
+        self.status.setObjectName("hint")
+        self.status.setWordWrap(True)
+        self.layout_.addWidget(self.status)
+
+        split = QSplitter(Qt.Horizontal)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        self.measures = QTableWidget(0, 3)
+        self.measures.setHorizontalHeaderLabels(["Measure", "Value", "Band"])
+        self.measures.verticalHeader().hide()
+        self.measures.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.measures.setWordWrap(True)
+        header = self.measures.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeToContents)
+        left_layout.addWidget(self.measures, 1)
+        self.meaning = QLabel("Select a measure to read what its band means.")
+        self.meaning.setObjectName("hint")
+        self.meaning.setWordWrap(True)
+        left_layout.addWidget(self.meaning)
+        self.warnings = QLabel("")
+        self.warnings.setObjectName("warning")
+        self.warnings.setWordWrap(True)
+        left_layout.addWidget(self.warnings)
+        split.addWidget(left)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        pick = QHBoxLayout()
+        pick.addWidget(QLabel("Picture:"))
+        self.picture = QComboBox()
+        pick.addWidget(self.picture, 1)
+        right_layout.addLayout(pick)
+        self.image = QLabel()
+        self.image.setAlignment(Qt.AlignHCenter | Qt.AlignTop)
+        self.pixmap: QPixmap | None = None
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(self.image)
+        right_layout.addWidget(self.scroll, 1)
+        split.addWidget(right)
+        split.setSizes([400, 700])
+        self.layout_.addWidget(split, 1)
+        self.measures.currentCellChanged.connect(self._measure_selected)
+        self.picture.currentIndexChanged.connect(self._picture_changed)
+        split.splitterMoved.connect(lambda _pos, _index: self._fit_picture())
 
     def refresh(self) -> None:
-        model = self.win.model
+        win, model = self.win, self.win.model
+        comparable = win.report_ready()
+        self.compute_button.setEnabled(comparable and not win.report_running)
+        self.save_button.setEnabled(win.report is not None and not win.report_running)
         if model is None:
             return
         s = model.summary
@@ -446,24 +500,78 @@ class ReportPage(Page):
             f"{s.accountant} accountant) · {s.steps:,} steps, {s.epochs:.1f} epochs on {s.device} in "
             f"{s.seconds:.1f} s · noise σ = {s.noise_multiplier:.2f}, sampling rate q = {s.sample_rate:.4f}")
         names = [c.name for c in preview.report_columns(model)]
-        if [self.column.itemText(i) for i in range(self.column.count())] != names:
-            self.column.blockSignals(True)
-            self.column.clear()
-            self.column.addItems(names)
-            self.column.blockSignals(False)
-        self._column_changed(self.column.currentIndex())
+        if [self.target.itemData(i) for i in range(1, self.target.count())] != names:
+            self.target.clear()
+            self.target.addItem("(none)", None)
+            for name in names:
+                self.target.addItem(name, name)
+            guess = preview.default_target(model, win.table.frame) if comparable else None
+            self.target.setCurrentIndex(max(self.target.findData(guess), 0) if guess else 0)
+        if win.report_running:
+            self.status.setText("Computing the report (fidelity, usefulness, privacy risk)…")
+        elif not comparable:
+            self.status.setText("Open the table this model was trained on to compare it with the synthetic rows.")
+        elif win.report is None:
+            self.status.setText("Press Compute report to measure this model.")
+        self.show_report(win.report)
+
+    def show_report(self, report: "preview.QualityReport | None") -> None:
+        """Fill the measures, warnings and pictures from an engine report (or clear them)."""
+        rows = report.rows if report is not None else []
+        self.measures.setRowCount(len(rows))
+        for i, row in enumerate(rows):
+            for j, text in enumerate((row.title, row.value, row.band)):
+                item = QTableWidgetItem(text)
+                item.setToolTip(row.meaning)
+                if j == 2 and row.band in self.BAND_COLORS:
+                    item.setForeground(QColor(self.BAND_COLORS[row.band]))
+                self.measures.setItem(i, j, item)
+        self.measures.resizeRowsToContents()
+        if report is None:
+            self.warnings.setText("")
+            self.picture.clear()
+            self.image.clear()
+            return
+        r = report.result
+        self.status.setText(f"Computed in {r.seconds:.1f} s on {r.rows_real:,} real and {r.rows_synthetic:,} "
+                            f"synthetic rows. Holdout: {r.holdout}.")
+        self.warnings.setText("\n".join(f"⚠ {w}" for w in r.warnings))
+        keys = list(report.pngs)
+        if [self.picture.itemData(i) for i in range(self.picture.count())] != keys:
+            self.picture.blockSignals(True)
+            self.picture.clear()
+            for key in keys:
+                self.picture.addItem(preview.figure_title(key), key)
+            self.picture.blockSignals(False)
+        self._picture_changed(self.picture.currentIndex())
+
+    @Slot(int, int, int, int)
+    def _measure_selected(self, row: int, _column: int, _prev_row: int, _prev_column: int) -> None:
+        item = self.measures.item(row, 0)
+        if item is not None:
+            self.meaning.setText(f"{item.text()}: {item.toolTip()}")
 
     @Slot(int)
-    def _column_changed(self, index: int) -> None:
-        model, real, synthetic = self.win.model, self.win.table, self.win.report_frame
-        if model is None or index < 0:
+    def _picture_changed(self, index: int) -> None:
+        report = self.win.report
+        if report is None or index < 0:
+            self.image.clear()
+            self.pixmap = None
             return
-        if real is None or synthetic is None or model.fingerprint != real.fingerprint:
-            self.histogram.show_histogram(None, "Open the table this model was trained on to compare.")
+        self.pixmap = QPixmap()
+        self.pixmap.loadFromData(report.pngs[self.picture.itemData(index)], "PNG")
+        self._fit_picture()
+
+    def _fit_picture(self) -> None:
+        """Scale the picture down to the visible width (never up: the PNG's own size is sharpest)."""
+        if self.pixmap is None or self.pixmap.isNull():
             return
-        column = preview.report_columns(model)[index]
-        hist = preview.compare_histograms(real.frame, synthetic, column)
-        self.histogram.show_histogram(hist, f"{column.name}: real vs synthetic")
+        width = min(self.pixmap.width(), self.scroll.viewport().width() - 4)
+        self.image.setPixmap(self.pixmap.scaledToWidth(max(width, 50), Qt.SmoothTransformation))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit_picture()
 
 
 # ----------------------------------------------------------------------------------------- Export

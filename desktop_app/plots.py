@@ -130,7 +130,7 @@ class TrainingPlot(Canvas):
 
 
 class HistogramPlot(Canvas):
-    """Bars of one column (Columns page) or real vs synthetic shares (Report page)."""
+    """Bars of one column of the loaded table (Columns page)."""
 
     def __init__(self, parent: QWidget | None = None, height: float = 2.4) -> None:
         super().__init__(parent, height=height)
@@ -142,14 +142,8 @@ class HistogramPlot(Canvas):
         ax.clear()
         if hist is not None and hist.labels:
             positions = list(range(len(hist.labels)))
-            if hist.synthetic is None:
-                ax.bar(positions, hist.real, color="#4c78a8", width=0.85)
-                ax.set_ylabel("rows", fontsize=8)
-            else:
-                ax.bar([p - 0.2 for p in positions], hist.real, width=0.4, color="#4c78a8", label="real")
-                ax.bar([p + 0.2 for p in positions], hist.synthetic, width=0.4, color="#f58518", label="synthetic")
-                ax.set_ylabel("share of rows", fontsize=8)
-                ax.legend(fontsize=7)
+            ax.bar(positions, hist.counts, color="#4c78a8", width=0.85)
+            ax.set_ylabel("rows", fontsize=8)
             step = max(1, len(positions) // 8)
             ax.set_xticks(positions[::step])
             ax.set_xticklabels(hist.labels[::step], rotation=30, ha="right", fontsize=7)

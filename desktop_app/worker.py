@@ -130,7 +130,7 @@ class TrainingRun(Task):
 
             model = workflow.train_model(table, schema, config, on_event=emit, cancel=token)
             # a sample for the Report page's comparisons, drawn here rather than on the GUI thread
-            return model, preview.report_sample(model, min(len(table.frame), 2000))
+            return model, preview.report_sample(model, len(table.frame))
 
         super().__init__(call, wants_events=True, parent=parent)
         self.token = token

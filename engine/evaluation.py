@@ -537,6 +537,11 @@ def _utility(cols: list[_Column], train_idx: np.ndarray, holdout: list[_Column] 
     if min(len(f) for f in frames.values()) < 2:
         raise DoppelInputError(f"Too few rows with a value in '{target}' to measure utility.")
     features = _feature_frame(cols, frames, target)
+    for side in ("real", "synthetic"):
+        # a column the model left empty (no DP range found) carries nothing, but an all-missing
+        # feature breaks gradient boosting's binning: make it a constant, which it never splits on
+        empty = features[side].columns[features[side].isna().all()]
+        features[side][empty] = 0.0
     categorical = [not by_name[n].numeric for n in features["real"].columns]
     spec = by_name[target]
     y = {k: f[target] for k, f in frames.items()}

@@ -1,7 +1,7 @@
 """What the desktop app shows but must not compute itself: summaries, histograms, presets.
 
-Qt-free and light to import (torch is imported only inside :func:`devices` and
-:func:`report_sample`), so the window can appear before the training stack is loaded.
+Qt-free and light to import (torch, scikit-learn and matplotlib are imported only inside the
+functions that train, sample or report), so the window can appear before the training stack is loaded.
 """
 
 from __future__ import annotations
@@ -18,7 +18,11 @@ from engine.errors import DoppelInputError
 from engine.schema import ColumnSchema, Kind, Role, Schema
 
 if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
     from engine.bundle import TrainedModel
+    from engine.evaluation import EvaluationResult
+    from engine.report import SummaryRow
     from engine.sources import LoadedTable
 
 #: ε presets offered on the Privacy page: (label, ε, one-line description).
@@ -31,6 +35,7 @@ PRESETS: tuple[tuple[str, float, str], ...] = (
 DEFAULT_EPSILON = 3.0
 HISTOGRAM_BINS = 20
 MAX_CATEGORIES = 12
+REPORT_ROWS = 10_000   # synthetic rows drawn for the Report page: enough for TSTR, seconds to score
 
 
 def epsilon_meaning(epsilon: float) -> str:
@@ -147,15 +152,11 @@ def validate_schema(schema: Schema, source: str = "Columns") -> Schema:
 
 @dataclass(frozen=True)
 class Histogram:
-    """Counts of one column on common bins; ``synthetic`` is set when comparing two tables.
-
-    Counts are shares (summing to 1 over present values) when comparing, raw counts otherwise.
-    """
+    """Row counts of one column of the loaded table on readable bins (Columns page)."""
 
     column: str
     labels: list[str]
-    real: list[float]
-    synthetic: list[float] | None
+    counts: list[float]
     numeric: bool
     missing: int
 
@@ -178,56 +179,33 @@ def _bin_label(edges: np.ndarray, i: int, kind: Kind) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 or kind is Kind.INTEGER else f"{value:.3g}"
 
 
-def _histogram(column: ColumnSchema, frames: list[pd.DataFrame], bins: int, shares: bool) -> Histogram:
-    typed = [column.values(f[column.name]) if column.name in f.columns else pd.Series([], dtype=object)
-             for f in frames]
-    missing = int(typed[0].isna().sum())
-    present = [t.dropna() for t in typed]
+def _histogram(column: ColumnSchema, frame: pd.DataFrame, bins: int) -> Histogram:
+    typed = column.values(frame[column.name])
+    present = typed.dropna()
     if column.kind.numeric:
-        arrays = [np.asarray(p, dtype=float) for p in present]
-        pooled = np.concatenate([a for a in arrays if a.size]) if any(a.size for a in arrays) else np.zeros(0)
-        if pooled.size == 0:
-            return Histogram(column.name, [], [0.0], None if len(frames) == 1 else [0.0], True, missing)
-        edges = _numeric_bins(pooled, bins)
-        counts = [np.histogram(a, bins=edges)[0].astype(float) for a in arrays]
+        values = np.asarray(present, dtype=float)
+        if values.size == 0:
+            return Histogram(column.name, [], [0.0], True, len(typed))
+        edges = _numeric_bins(values, bins)
+        counts = np.histogram(values, bins=edges)[0].astype(float).tolist()
         labels = [_bin_label(edges, i, column.kind) for i in range(len(edges) - 1)]
-        numeric = True
     else:
-        top = pd.concat(present[:1]).astype(str).value_counts()
-        names = list(top.index[:MAX_CATEGORIES])
-        if len(frames) > 1:  # categories only the synthetic side has still show
-            for extra in present[1].astype(str).value_counts().index:
-                if extra not in names and len(names) < MAX_CATEGORIES:
-                    names.append(extra)
-        counts = []
-        for p in present:
-            vc = p.astype(str).value_counts()
-            row = [float(vc.get(n, 0)) for n in names]
-            other = float(vc.sum()) - sum(row)
-            counts.append(row + ([other] if other > 0 or len(vc) > len(names) else []))
-        width = max(len(c) for c in counts)
-        counts = [c + [0.0] * (width - len(c)) for c in counts]
-        labels = names + (["(other)"] if width > len(names) else [])
-        numeric = False
-    if shares:
-        counts = [c / c.sum() if np.sum(c) else c for c in (np.asarray(c, dtype=float) for c in counts)]
-    out = [list(map(float, c)) for c in counts]
-    return Histogram(column.name, labels, out[0], out[1] if len(out) > 1 else None, numeric, missing)
+        vc = present.astype(str).value_counts()
+        labels = list(vc.index[:MAX_CATEGORIES])
+        counts = [float(vc[n]) for n in labels]
+        if len(vc) > len(labels):
+            labels.append("(other)")
+            counts.append(float(vc.sum()) - sum(counts))
+    return Histogram(column.name, labels, counts, column.kind.numeric, len(typed) - len(present))
 
 
 def column_histogram(frame: pd.DataFrame, column: ColumnSchema, bins: int = HISTOGRAM_BINS) -> Histogram:
     """Counts of one column of the loaded table (Columns page), read with the column's kind."""
     try:
-        return _histogram(column, [frame], bins, shares=False)
+        return _histogram(column, frame, bins)
     except (ValueError, TypeError, DoppelInputError):
         # the user picked a kind the cells do not fit: show them as categories instead
-        return _histogram(ColumnSchema(column.name, Kind.CATEGORICAL), [frame], bins, shares=False)
-
-
-def compare_histograms(real: pd.DataFrame, synthetic: pd.DataFrame, column: ColumnSchema,
-                       bins: int = HISTOGRAM_BINS) -> Histogram:
-    """Shares of real and synthetic values of one column on common bins (Report page)."""
-    return _histogram(column, [real, synthetic], bins, shares=True)
+        return _histogram(ColumnSchema(column.name, Kind.CATEGORICAL), frame, bins)
 
 
 # ------------------------------------------------------------------------------------ train/report
@@ -247,12 +225,62 @@ def devices() -> list[tuple[str, str]]:
 
 
 def report_sample(model: "TrainedModel", rows: int, seed: int | None = None) -> pd.DataFrame:
-    """Synthetic rows for the Report page's comparisons (never written anywhere)."""
+    """Synthetic rows for the Report page's comparisons (never written anywhere); ``rows`` is
+    capped at :data:`REPORT_ROWS`."""
     from engine.generation import sample
 
-    return sample(model, rows, [], seed=seed)
+    return sample(model, min(rows, REPORT_ROWS), [], seed=seed)
 
 
 def report_columns(model: "TrainedModel") -> list[ColumnSchema]:
     """Columns worth comparing real against synthetic: the learned ones."""
     return [c for c in model.schema.columns if c.role is Role.LEARN]
+
+
+
+def default_target(model: "TrainedModel", real: pd.DataFrame) -> str | None:
+    """The column the utility test predicts unless the user picks another: the last learned
+    column with exactly two values (attrition, income class), the usual question on HR tables."""
+    for column in reversed(report_columns(model)):
+        if column.kind in (Kind.CATEGORICAL, Kind.BOOLEAN) and real[column.name].nunique(dropna=True) == 2:
+            return column.name
+    return None
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    """An evaluation with its pictures: figures for the HTML file, PNGs for the app to show."""
+
+    result: "EvaluationResult"
+    figures: dict[str, "Figure"]
+    pngs: dict[str, bytes]
+    rows: list["SummaryRow"]
+
+
+def figure_title(key: str) -> str:
+    """How the Report page names a picture of :func:`engine.report.figures`."""
+    titles = {"fidelity": "Fidelity of each column", "associations": "Correlations: real, synthetic, difference",
+              "privacy": "Distance to closest record", "training": "Losses and ε over training"}
+    return titles.get(key, key.replace("column:", "Column: "))
+
+
+def quality_report(model: "TrainedModel", real: pd.DataFrame, synthetic: pd.DataFrame, *, target: str | None,
+                   ledger_total: float | None = None, training_log: list | None = None) -> QualityReport:
+    """The quality and privacy report of ``model`` for the Report page (reads real rows: not DP)."""
+    from engine.evaluation import evaluate
+    from engine.report import figures, png_bytes, summary_rows
+
+    result = evaluate(real, synthetic, model.schema, target=target, model_summary=model.summary,
+                      ledger_total=ledger_total, training_log=training_log)
+    figs = figures(result)
+    return QualityReport(result, figs, {key: png_bytes(fig, dpi=90) for key, fig in figs.items()},
+                         summary_rows(result))
+
+
+def save_report(report: QualityReport, path: str, sources: dict[str, str]) -> str:
+    """Write the report as one self-contained HTML file (atomically)."""
+    from engine.report import write_html
+    from engine.workflow import check_output_path
+
+    return str(write_html(report.result, report.figures, check_output_path(path, (".html", ".htm")),
+                          sources=sources))

@@ -12,6 +12,7 @@ import base64
 import html
 import io
 import math
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Mapping
@@ -170,6 +171,48 @@ def png_bytes(fig: Figure, dpi: int = 110) -> bytes:
 
 
 # ----------------------------------------------------------------------------------------------
+# Summary (shared by the HTML report and the app's Report page)
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """One headline measure in words: ``measure`` is its key in :data:`~engine.evaluation.BANDS`."""
+
+    measure: str
+    title: str
+    value: str
+    band: str
+
+    @property
+    def meaning(self) -> str:
+        """What the band means in plain language, and the thresholds behind it."""
+        scale = BANDS[self.measure]
+        found = next((b.meaning for b in scale.bands if b.label == self.band), "not measured")
+        return f"{found}. Bands: {scale.thresholds_text()}."
+
+
+def summary_rows(r: EvaluationResult) -> list[SummaryRow]:
+    """The headline measures of a result, best read top to bottom."""
+    rows = [SummaryRow("marginal", "Column distributions (mean 1 − TVD)", _num(r.marginal), r.marginal_band),
+            SummaryRow("pairwise", "Pairs of columns (mean 1 − TVD)", _num(r.pairwise), r.pairwise_band)]
+    if r.associations:
+        rows.append(SummaryRow("association", "Correlation difference (mean |Δ|)",
+                               _num(r.associations.mean_abs_difference), r.associations.band))
+    if r.utility:
+        u = r.utility
+        rows.append(SummaryRow("utility", f"Prediction of '{u.target}' (TSTR {u.metric} {_num(u.tstr)} vs TRTR "
+                               f"{_num(u.trtr)}; relative)", _num(u.relative), u.band))
+    if r.privacy:
+        p = r.privacy
+        rows += [SummaryRow("exact_copies", "Exact copies of training rows (synthetic / unseen real)",
+                            f"{p.exact_copy_share:.2%} / {p.holdout_copy_share:.2%}", p.exact_copy_band),
+                 SummaryRow("dcr", "Distance to closest record (median ratio synthetic ÷ holdout)",
+                            _num(p.dcr_ratio, ".2f"), p.dcr_band),
+                 SummaryRow("membership", "Membership-inference advantage", _num(p.mia_advantage), p.mia_band)]
+    return rows
+
+
+# ----------------------------------------------------------------------------------------------
 # HTML
 
 CSS = """
@@ -241,22 +284,7 @@ def render_html(result: EvaluationResult, figs: Mapping[str, Figure] | None = No
         parts.append(f'<div class="warn">⚠ {_e(w)}</div>')
 
     # summary
-    summary = [["Column distributions (mean 1 − TVD)", _num(r.marginal), _band(r.marginal_band)],
-               ["Pairs of columns (mean 1 − TVD)", _num(r.pairwise), _band(r.pairwise_band)]]
-    if r.associations:
-        summary.append(["Correlation difference (mean |Δ|)", _num(r.associations.mean_abs_difference),
-                        _band(r.associations.band)])
-    if r.utility:
-        u = r.utility
-        summary.append([f"Prediction of '{_e(u.target)}' (TSTR {u.metric} {_num(u.tstr)} vs TRTR {_num(u.trtr)}; "
-                        f"relative)", _num(u.relative), _band(u.band)])
-    if r.privacy:
-        p = r.privacy
-        summary += [["Exact copies of training rows (synthetic / unseen real)",
-                     f"{p.exact_copy_share:.2%} / {p.holdout_copy_share:.2%}", _band(p.exact_copy_band)],
-                    ["Distance to closest record (median ratio synthetic ÷ holdout)", _num(p.dcr_ratio, ".2f"),
-                     _band(p.dcr_band)],
-                    ["Membership-inference advantage", _num(p.mia_advantage), _band(p.mia_band)]]
+    summary = [[_e(row.title), _e(row.value), _band(row.band)] for row in summary_rows(r)]
     parts += ["<h2>Summary</h2>", _rows(summary, ["measure", "value", "band"], {1})]
 
     # run facts

@@ -95,6 +95,15 @@ def test_utility_tasks_and_metrics(demo) -> None:
     assert noisy.relative < numeric.relative
 
 
+def test_utility_survives_a_column_the_model_left_empty(demo) -> None:
+    """A numeric column with no DP range comes out all-missing; TSTR must still be measured."""
+    frame, schema = demo
+    synthetic = frame.copy()
+    synthetic["salary"] = np.nan
+    utility = evaluate(frame, synthetic, schema, target="attrition").utility
+    assert 0.5 <= utility.tstr <= 1.0 and utility.train_rows_synthetic == len(synthetic)
+
+
 def test_separate_holdout_is_used(demo) -> None:
     frame, schema = demo
     train_idx, hold_idx = split_holdout(len(frame), 4)

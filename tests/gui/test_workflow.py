@@ -72,9 +72,28 @@ def test_end_to_end(demo_window, qtbot, messages, tmp_path, shot, no_network):  
     shot(win, "4-train-dark")
     win.set_theme("light")
 
-    win.go("Report")
-    assert win.report_page.column.count() == len(model.schema.learned)
+    # the first visit to Report computes the engine's report in the background
+    with qtbot.waitSignal(win.report_computed, timeout=120_000) as computed:
+        win.go("Report")
+    report = computed.args[0]
+    page = win.report_page
+    assert page.target.currentData() == "attrition"       # the binary column guessed as the target
+    assert report.result.utility is not None and report.result.utility.target == "attrition"
+    qtbot.waitUntil(lambda: not win.report_running)
+    shown = [[page.measures.item(i, j).text() for j in range(3)] for i in range(page.measures.rowCount())]
+    assert shown == [[r.title, r.value, r.band] for r in report.rows] and len(shown) >= 6
+    assert any(r.title.startswith("Column distributions") and r.band in ("excellent", "good", "fair", "poor")
+               for r in report.rows)
+    assert "Bands:" in page.measures.item(0, 0).toolTip()
+    assert page.picture.count() == len(report.pngs) and not page.image.pixmap().isNull()
+    assert any("not covered by differential privacy" in label.text() for label in page.findChildren(type(page.status)))
     shot(win, "5-report")
+    page.picture.setCurrentIndex(page.picture.findData("training"))
+    shot(win, "5-report-training")
+    saved = tmp_path / "report.html"
+    win.save_report_to(saved)
+    qtbot.waitUntil(lambda: saved.exists() and not win.tasks, timeout=60_000)
+    assert "Not covered by differential privacy" in saved.read_text(encoding="utf-8")
 
     win.go("Export")
     out = tmp_path / "synthetic.csv"
