@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine.evaluation import evaluate, split_holdout
+from engine.evaluation import EvaluationResult, evaluate, split_holdout
 from engine.generation import sample
 from engine.schema import infer_schema
 from engine.sources import read_table
@@ -45,6 +45,16 @@ def _override(text: str) -> tuple[str, object]:
     return key, tuple(parsed) if isinstance(parsed, list) else parsed
 
 
+def measures(result: EvaluationResult) -> dict:
+    """The figures every benchmark records from one evaluation (shared with ``peers.py``)."""
+    return {
+        "marginal": result.marginal, "pairwise": result.pairwise,
+        "tstr": result.utility.tstr if result.utility else None, "trtr": result.utility.trtr if result.utility else None,
+        "dcr_ratio": result.privacy.dcr_ratio, "exact_copies": result.privacy.exact_copy_share,
+        "mia_advantage": result.privacy.mia_advantage,
+    }
+
+
 def run_once(dataset: str, epsilon: float, seed: int, overrides: dict) -> dict:
     path, target = DATASETS[dataset]
     frame = read_table(path).frame
@@ -61,10 +71,7 @@ def run_once(dataset: str, epsilon: float, seed: int, overrides: dict) -> dict:
     return {
         "dataset": dataset, "epsilon": epsilon, "seed": seed, "overrides": {k: list(v) if isinstance(v, tuple) else v
                                                                             for k, v in overrides.items()},
-        "marginal": result.marginal, "pairwise": result.pairwise,
-        "tstr": result.utility.tstr if result.utility else None, "trtr": result.utility.trtr if result.utility else None,
-        "dcr_ratio": result.privacy.dcr_ratio, "exact_copies": result.privacy.exact_copy_share,
-        "mia_advantage": result.privacy.mia_advantage, "seconds_train": seconds,
+        **measures(result), "seconds_train": seconds,
         "epsilon_spent": model.summary.epsilon_spent, "steps": model.summary.steps,
         "noise_multiplier": model.summary.noise_multiplier,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
