@@ -64,6 +64,9 @@ def _add_training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, help="make the run reproducible (not for real releases: the seed reveals the noise)")
     p.add_argument("--allow-over-ceiling", action="store_true",
                    help="train even if the table's ledger passes its ε ceiling")
+    p.add_argument("--resume", nargs="?", const="", metavar="CHECKPOINT",
+                   help="continue an interrupted run with the same settings, spending no ε twice "
+                        "(default: this table's newest checkpoint)")
     p.add_argument("--json", action="store_true", help="print a final one-line JSON summary")
 
 
@@ -167,7 +170,8 @@ def _cmd_train(args: argparse.Namespace, out: TextIO, synthesize: bool = False) 
     schema = workflow.schema_for(table, args.schema)
     progress = _progress_printer(sys.stderr if args.json else out)
     model = workflow.train_model(table, schema, _config(args), model_path=args.model,
-                                 allow_over_ceiling=args.allow_over_ceiling, on_event=progress)
+                                 allow_over_ceiling=args.allow_over_ceiling, on_event=progress,
+                                 resume=_checkpoint_to_resume(args, table))
     extra = {}
     if synthesize:
         frame = workflow.export_sample(model, args.rows, args.out, args.where, seed=args.seed)
@@ -181,6 +185,17 @@ def _cmd_train(args: argparse.Namespace, out: TextIO, synthesize: bool = False) 
               + (f"; model saved to {args.model}" if args.model else "")
               + (f"; {extra['rows']:,} rows written to {args.out}" if extra else ""), file=out)
     return 0
+
+
+def _checkpoint_to_resume(args: argparse.Namespace, table: workflow.LoadedTable) -> str | Path | None:
+    """``--resume PATH`` as given; a bare ``--resume`` finds the table's newest checkpoint."""
+    if args.resume is None or args.resume:
+        return args.resume
+    found = workflow.find_checkpoint(table)
+    if found is None:
+        raise DoppelInputError(f"No interrupted run of {table.path.name} to resume (no checkpoint for this "
+                               "file's content); train without --resume.")
+    return found
 
 
 def _cmd_sample(args: argparse.Namespace, out: TextIO) -> int:
@@ -263,7 +278,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         print(f"doppel: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("doppel: interrupted; nothing was saved.", file=sys.stderr)
+        print("doppel: interrupted; nothing was saved"
+              + ("; the same command with --resume continues from the last checkpoint, if one was written."
+                 if args.command in ("train", "synthesize") else "."), file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - the last resort of a CLI
         print(f"doppel: internal error: {exc.__class__.__name__}: {exc} (set DOPPEL_DEBUG=1 for details)",

@@ -2,8 +2,14 @@
 
 Keyed by the fingerprint of the table's content, so a renamed copy is still the same table.
 The file lives in the user's data folder (``DOPPEL_HOME`` overrides it) and is guarded by a
-file lock, so two app windows or a CLI run beside the app never lose an entry. The ledger
-adds ε by plain summation, which is an upper bound on the composition of the runs.
+file lock, so two app windows or a CLI run beside the app never lose an entry, and every write
+replaces the whole file atomically, so a crash mid-write leaves the previous ledger intact. The
+ledger adds ε by plain summation, which is an upper bound on the composition of the runs.
+
+A training run keeps one entry, keyed by its run id and updated in place: at every checkpoint
+(before the checkpoint is written, so the ledger never shows less than has left the process)
+and at the end. A killed run's spend therefore stays recorded, and resuming it updates the same
+entry instead of adding its ε again.
 """
 
 from __future__ import annotations
@@ -29,6 +35,9 @@ class LedgerEntry:
     epsilon: float
     delta: float
     label: str        # what the run was (the model file, or "cancelled")
+    run: str = ""     # the run's id: its entry is updated in place while it trains
+    steps: int = 0    # DP-SGD steps the entry covers
+    resumable: bool = False   # the run may still continue from its checkpoint at ``steps``
 
 
 def data_home() -> Path:
@@ -80,12 +89,23 @@ class Ledger:
         """True when a run spending ``epsilon`` would take the table past its ceiling."""
         return self.total(fingerprint) + epsilon > self.ceiling(fingerprint) + 1e-12
 
-    def record(self, fingerprint: str, epsilon: float, delta: float, label: str) -> None:
+    def run_entry(self, fingerprint: str, run: str) -> LedgerEntry | None:
+        """The entry of one training run, if it has recorded anything yet."""
+        return next((e for e in self.entries(fingerprint) if run and e.run == run), None)
+
+    def record(self, fingerprint: str, epsilon: float, delta: float, label: str, *, run: str = "",
+               steps: int = 0, resumable: bool = False) -> None:
+        """Add an entry, or replace the entry of ``run`` in place (the same run is never counted twice)."""
         if epsilon <= 0:
             return
         with self._lock:
             data = self._read()
-            entry = LedgerEntry(datetime.now(timezone.utc).isoformat(timespec="seconds"), float(epsilon),
-                                float(delta), label)
-            data["tables"].setdefault(fingerprint, []).append(asdict(entry))
+            entry = asdict(LedgerEntry(datetime.now(timezone.utc).isoformat(timespec="seconds"), float(epsilon),
+                                       float(delta), label, run, int(steps), resumable))
+            table = data["tables"].setdefault(fingerprint, [])
+            same = [i for i, e in enumerate(table) if run and e.get("run") == run]
+            if same:
+                table[same[0]] = entry
+            else:
+                table.append(entry)
             self._write(data)

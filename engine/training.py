@@ -5,6 +5,10 @@ fake rows, one forward and one backward of ``[real; fake]`` through Opacus ghost
 noised step. The generator step follows with the discriminator's hooks off (post-processing).
 Before every discriminator step the accountant is asked whether one more step still fits the
 target ε; the plan is chosen so that it always does until the last planned step.
+
+At the end of every epoch the run's state can be handed to the caller as a
+:class:`~engine.checkpoint.Checkpoint`; a run resumed from one continues the same plan (same
+DP encoder, σ, q and step count) with fresh randomness, so no release is made or paid twice.
 """
 
 from __future__ import annotations
@@ -27,12 +31,14 @@ from torch.nn import functional as F
 
 from engine import privacy
 from engine.bundle import TrainedModel
+from engine.checkpoint import Checkpoint, capture, config_settings, restore
 from engine.encoding import CategoricalColumn, NumericColumn, TableEncoder, fit_encoder, release_weights, thresholded_columns
 from engine.errors import DoppelInputError, TrainingCancelled
 from engine.model import Discriminator, Generator, activate
 from engine.schema import Schema
 
 MIN_ROWS = 50
+CHECKPOINT_SECONDS = 5.0   # after the first epoch, checkpoint at an epoch's end at most this often
 
 
 @dataclass(frozen=True)
@@ -283,8 +289,15 @@ def _emit(callback: Callable[[Event], None] | None, event: Event) -> None:
 
 def train(frame: pd.DataFrame, schema: Schema, config: TrainingConfig, *, source_name: str = "table",
           fingerprint: str = "", on_event: Callable[[Event], None] | None = None,
-          cancel: CancelToken | None = None) -> TrainedModel:
+          cancel: CancelToken | None = None, run_id: str = "", resume: Checkpoint | None = None,
+          on_checkpoint: Callable[[Checkpoint], None] | None = None) -> TrainedModel:
     """Train a DP conditional GAN on ``frame`` (raw cells) described by ``schema``.
+
+    With ``on_checkpoint``, the run's state is handed over at the end of the first epoch, then
+    at the end of an epoch every ``CHECKPOINT_SECONDS`` or more, never after the last step (the
+    caller records the spend, then writes it; a kill loses at most that much work). With
+    ``resume``, training continues that checkpoint's plan from its step — same DP encoder, σ, q
+    and step count — so the final ε is the plan's ε, not the sum of two runs.
 
     Raises :class:`TrainingCancelled` (with the ε already spent) when ``cancel`` is set, and
     :class:`DoppelInputError` for tables or settings that cannot be trained.
@@ -292,11 +305,70 @@ def train(frame: pd.DataFrame, schema: Schema, config: TrainingConfig, *, source
     with warnings.catch_warnings():
         # Opacus's ghost clipping fires a full backward hook on inputs that need no gradient
         warnings.filterwarnings("ignore", message="Full backward hook is firing")
-        return _train(frame, schema, config, source_name, fingerprint, on_event, cancel)
+        return _train(frame, schema, config, source_name, fingerprint, on_event, cancel, run_id, resume,
+                      on_checkpoint)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What is fixed before the first DP-SGD step: the DP encoder, the accountant, σ, q, steps."""
+
+    encoder: TableEncoder
+    accountant: privacy.PrivacyAccountant
+    sigma_pre: float
+    preprocessing_epsilon: float
+    batch: int
+    steps: int
+    sigma: float
+    start_step: int = 0
+    seconds_before: float = 0.0     # time spent by earlier attempts of a resumed run
+
+
+def _run_seed(seed: int | None, step: int) -> int:
+    """The run's seed; a seeded run resumed at ``step`` gets a stream derived from (seed, step).
+
+    Nothing of the random state is ever read back from a checkpoint (see ``engine/checkpoint``).
+    """
+    if seed is None:
+        return secrets.randbits(62)
+    if step == 0:
+        return seed
+    return int(np.random.SeedSequence([seed & (2**64 - 1), step]).generate_state(1, np.uint64)[0] >> 2)
+
+
+def _fresh_plan(schema: Schema, typed: dict[str, pd.Series], config: TrainingConfig, n: int,
+                rng: np.random.Generator, on_event: Callable[[Event], None] | None) -> _Plan:
+    """Spend the preprocessing share on the DP encoder, then choose σ for the remaining budget."""
+    delta = config.delta if config.delta is not None else privacy.default_delta(n)
+    domain_delta = privacy.DOMAIN_DELTA_SHARE * delta if thresholded_columns(schema) else 0.0
+    accountant = privacy.PrivacyAccountant(config.epsilon, delta, domain_delta)
+    sigma_pre = accountant.preprocessing_sigma(sum(w * w for w in release_weights(schema)),
+                                                config.preprocessing_fraction)
+    encoder = fit_encoder(schema, typed, accountant, sigma_pre, rng)
+    _log_encoder(encoder, schema, on_event)
+    batch = min(config.batch_size or default_batch_size(n), n)
+    steps = max(int(round(config.epochs / (batch / n))), 1)
+    return _Plan(encoder, accountant, sigma_pre, accountant.spent(), batch, steps,
+                 accountant.plan_training(batch / n, steps))
+
+
+def _resumed_plan(resume: Checkpoint, config: TrainingConfig, n: int) -> _Plan:
+    """Rebuild the accountant from the checkpoint's releases: nothing is spent or planned again."""
+    accountant = privacy.PrivacyAccountant(config.epsilon, resume.delta, resume.domain_delta)
+    for sigma, _, count in resume.preprocessing:
+        for _ in range(count):
+            accountant.record_gaussian(sigma)
+    if not (np.isclose(accountant.spent(), resume.preprocessing_epsilon, rtol=1e-9)
+            and resume.batch / n == resume.sample_rate and 0 <= resume.step <= resume.steps):
+        raise DoppelInputError(f"Checkpoint of run {resume.run} is inconsistent (its privacy facts do not add "
+                               "up); train without --resume.")
+    return _Plan(resume.encoder, accountant, resume.preprocessing_sigma, resume.preprocessing_epsilon,
+                 resume.batch, resume.steps, resume.noise_multiplier, resume.step, resume.seconds)
 
 
 def _train(frame: pd.DataFrame, schema: Schema, config: TrainingConfig, source_name: str, fingerprint: str,
-           on_event: Callable[[Event], None] | None, cancel: CancelToken | None) -> TrainedModel:
+           on_event: Callable[[Event], None] | None, cancel: CancelToken | None, run_id: str,
+           resume: Checkpoint | None, on_checkpoint: Callable[[Checkpoint], None] | None) -> TrainedModel:
     started = time.perf_counter()
     schema.check_matches(frame, source_name)
     n = len(frame)
@@ -307,44 +379,48 @@ def _train(frame: pd.DataFrame, schema: Schema, config: TrainingConfig, source_n
     if config.epochs < 1:
         raise DoppelInputError(f"--epochs must be at least 1, got {config.epochs}.")
     device = resolve_device(config.device)
-    seed = config.seed if config.seed is not None else secrets.randbits(62)
+    if resume is not None:
+        resume.check_fits(fingerprint, schema, config, n)
+    seed = _run_seed(config.seed, resume.step if resume is not None else 0)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     device_rng = torch.Generator(device=device).manual_seed(seed + 1)
 
-    delta = config.delta if config.delta is not None else privacy.default_delta(n)
-    domain_delta = privacy.DOMAIN_DELTA_SHARE * delta if thresholded_columns(schema) else 0.0
-    accountant = privacy.PrivacyAccountant(config.epsilon, delta, domain_delta)
-    sigma_pre = accountant.preprocessing_sigma(sum(w * w for w in release_weights(schema)),
-                                                config.preprocessing_fraction)
     typed = {c.name: c.values(frame[c.name]) for c in schema.learned}
-    encoder = fit_encoder(schema, typed, accountant, sigma_pre, rng)
-    preprocessing_epsilon = accountant.spent()
-    _log_encoder(encoder, schema, on_event)
-    data = torch.as_tensor(encoder.transform(typed, rng), device=device)
-
-    batch = min(config.batch_size or default_batch_size(n), n)
+    plan = _fresh_plan(schema, typed, config, n, rng, on_event) if resume is None else _resumed_plan(resume, config, n)
+    accountant, batch, steps, sigma = plan.accountant, plan.batch, plan.steps, plan.sigma
     q = batch / n
-    steps = max(int(round(config.epochs / q)), 1)
-    sigma = accountant.plan_training(q, steps)
+    data = torch.as_tensor(plan.encoder.transform(typed, rng), device=device)
     accountant.start_training(sigma, q)
-    _emit(on_event, LogMessage(
-        f"Preprocessing spent ε = {preprocessing_epsilon:.3f} (σ = {sigma_pre:.1f}); training: "
-        f"{steps} steps at q = {q:.4f}, σ = {sigma:.3f}, on {device.type}."))
+    gan = GanSteps(plan.encoder, data, config, batch, sigma, device_rng)
+    if resume is None:
+        _emit(on_event, LogMessage(
+            f"Preprocessing spent ε = {plan.preprocessing_epsilon:.3f} (σ = {plan.sigma_pre:.1f}); training: "
+            f"{steps} steps at q = {q:.4f}, σ = {sigma:.3f}, on {device.type}."))
+    else:
+        try:
+            restore(gan, resume.tensors)
+        except (RuntimeError, ValueError, KeyError) as exc:
+            raise DoppelInputError(f"Checkpoint of run {resume.run} does not fit this model "
+                                   f"({exc.__class__.__name__}); train without --resume.") from None
+        _emit(on_event, LogMessage(
+            f"Resuming at step {plan.start_step} of {steps} (ε = {accountant.epsilon_after(plan.start_step):.3f} "
+            f"already spent and recorded): same DP encoder, q = {q:.4f}, σ = {sigma:.3f}, on {device.type}."))
 
-    gan = GanSteps(encoder, data, config, batch, sigma, device_rng)
     steps_per_epoch = max(int(round(1 / q)), 1)
     epochs_planned = int(np.ceil(steps / steps_per_epoch))
     d_sum = torch.zeros((), device=device)
     g_sum = torch.zeros((), device=device)
-    interval_steps, interval_start, step = 0, time.perf_counter(), 0
+    step = plan.start_step
+    interval_steps, interval_start = 0, time.perf_counter()
     train_started = time.perf_counter()
+    last_checkpoint = -np.inf
     while step < steps and accountant.can_step(step):
         if cancel is not None and cancel.cancelled:
             accountant.finish_training(step)
             spent = accountant.epsilon_after(step)
             raise TrainingCancelled(f"Training cancelled after {step} steps; ε = {spent:.3f} was spent.",
-                                    spent, delta)
+                                    spent, accountant.delta)
         d_sum += gan.discriminator_step()
         step += 1
         g_sum += gan.generator_step()
@@ -356,26 +432,44 @@ def _train(frame: pd.DataFrame, schema: Schema, config: TrainingConfig, source_n
                 epoch=int(np.ceil(step / steps_per_epoch)), epochs=epochs_planned, step=step, steps=steps,
                 d_loss=float(d_sum) / interval_steps, g_loss=float(g_sum) / interval_steps,
                 epsilon_spent=accountant.epsilon_after(step), epsilon_target=config.epsilon,
-                rows_per_second=interval_steps * batch / max(now - interval_start, 1e-9), seconds=elapsed,
-                eta_seconds=elapsed / step * (steps - step)))
+                rows_per_second=interval_steps * batch / max(now - interval_start, 1e-9),
+                seconds=plan.seconds_before + elapsed,
+                eta_seconds=elapsed / (step - plan.start_step) * (steps - step)))
+            if on_checkpoint is not None and step < steps and now - last_checkpoint >= CHECKPOINT_SECONDS:
+                on_checkpoint(_checkpoint(run_id, fingerprint, schema, config, n, plan, gan, step,
+                                          plan.seconds_before + now - started))
+                last_checkpoint = time.perf_counter()
             d_sum.zero_()
             g_sum.zero_()
-            interval_steps, interval_start = 0, now
+            interval_steps, interval_start = 0, time.perf_counter()
 
     train_seconds = time.perf_counter() - train_started
     accountant.finish_training(step)
     epsilon, accountant_name = accountant.final_epsilon()
-    seconds = time.perf_counter() - started
+    seconds = plan.seconds_before + time.perf_counter() - started
     summary = TrainingSummary(
-        epsilon_spent=epsilon, epsilon_target=config.epsilon, delta=delta, noise_multiplier=sigma,
+        epsilon_spent=epsilon, epsilon_target=config.epsilon, delta=accountant.delta, noise_multiplier=sigma,
         sample_rate=q, steps=step, epochs=step * q, seconds=seconds, device=device.type,
-        rows_per_second=step * batch / max(train_seconds, 1e-9),
-        preprocessing_epsilon=preprocessing_epsilon, preprocessing_sigma=sigma_pre,
+        rows_per_second=(step - plan.start_step) * batch / max(train_seconds, 1e-9),
+        preprocessing_epsilon=plan.preprocessing_epsilon, preprocessing_sigma=plan.sigma_pre,
         accountant=accountant_name, rows=n, history=list(accountant.history))
     gan.generator.eval()
-    return TrainedModel(schema=schema.public(), encoder=encoder, generator=gan.generator.cpu(),
+    return TrainedModel(schema=schema.public(), encoder=plan.encoder, generator=gan.generator.cpu(),
                         noise_dim=config.noise_dim, generator_hidden=config.generator_hidden,
                         summary=summary, fingerprint=fingerprint)
+
+
+def _checkpoint(run_id: str, fingerprint: str, schema: Schema, config: TrainingConfig, n: int, plan: _Plan,
+                gan: GanSteps, step: int, seconds: float) -> Checkpoint:
+    """The run's state after ``step`` steps, with the ε it has spent (preprocessing included)."""
+    accountant = plan.accountant
+    return Checkpoint(
+        run=run_id, fingerprint=fingerprint, schema=schema.public().to_json(), settings=config_settings(config),
+        encoder=plan.encoder, rows=n, delta=accountant.delta, domain_delta=accountant.domain_delta,
+        preprocessing=list(accountant.history), preprocessing_epsilon=plan.preprocessing_epsilon,
+        preprocessing_sigma=plan.sigma_pre, noise_multiplier=plan.sigma, sample_rate=plan.batch / n,
+        batch=plan.batch, steps=plan.steps, step=step, epsilon_spent=accountant.epsilon_after(step),
+        seconds=seconds, tensors=capture(gan))
 
 
 def _log_encoder(encoder: TableEncoder, schema: Schema, on_event: Callable[[Event], None] | None) -> None:
