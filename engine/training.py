@@ -373,7 +373,8 @@ def _train(frame: pd.DataFrame, schema: Schema, config: TrainingConfig, source_n
     schema.check_matches(frame, source_name)
     n = len(frame)
     if n < MIN_ROWS:
-        raise DoppelInputError(f"{source_name} has {n} rows; DP training needs at least {MIN_ROWS}.")
+        raise DoppelInputError(f"{source_name} has {n} rows; DP training needs at least {MIN_ROWS} rows "
+                               "(at any ε); add rows or train on a larger table.")
     if not schema.learned:
         raise DoppelInputError(f"{source_name}: no column has role 'learn'; set at least one column to learn.")
     if config.epochs < 1:
