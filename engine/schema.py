@@ -16,6 +16,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from engine import parsing
@@ -82,6 +83,22 @@ class ColumnSchema:
         if self.kind.numeric:
             return parsing.to_numbers(series)
         return parsing.to_categories(series)
+
+    def check_cells(self, series: pd.Series, source: str) -> None:
+        """Refuse a cell this column's kind cannot read, before any budget is spent: learning it
+        as missing would quietly misstate the column (e.g. "n/a-ish" in a column set to integer)."""
+        if self.kind in (Kind.CATEGORICAL, Kind.TEXT):
+            return
+        unread = (series.notna() & self.values(series).isna()).to_numpy()
+        if not unread.any():
+            return
+        row = int(np.argmax(unread))
+        expected = {Kind.DATE: f"a date like {pd.Timestamp('2024-03-05').strftime(self.date_format or '%Y-%m-%d')}",
+                    Kind.BOOLEAN: f"{self.true_token} or {self.false_token}"}.get(self.kind, "a number")
+        raise DoppelInputError(
+            f"{source}: column '{self.name}' is {self.kind.value} but row {row + 1} below the header holds "
+            f"{str(series.iloc[row])[:40]!r}, which is not {expected}; fix or empty that cell, or set the "
+            "column's kind to categorical.")
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -220,6 +237,8 @@ class Schema:
             raise DoppelInputError(
                 f"{source} has no column '{missing[0]}' named in the schema; "
                 "fix the schema or infer a new one with 'doppel inspect'.")
+        for column in self.learned:
+            column.check_cells(frame[column.name], source)
 
 
 # --- inference -------------------------------------------------------------------------------
@@ -240,31 +259,30 @@ _DATE_PAIRS = (("start", "end"), ("hire", "termination"), ("hire", "exit"), ("hi
                ("begin", "end"), ("from", "to"), ("joined", "left"), ("hire", "separation"))
 
 
-def _share(values: pd.Series, pattern: re.Pattern[str]) -> float:
-    text = parsing.as_text(values)
-    return float(text.map(lambda s: bool(pattern.match(s))).mean()) if len(text) else 0.0
+def _share(cells: parsing.Cells, pattern: re.Pattern[str]) -> float:
+    return sum(1 for s in cells.text if pattern.match(s)) / len(cells) if len(cells) else 0.0
 
 
-def _pii_reason(name: str, values: pd.Series, kind: Kind) -> str | None:
+def _pii_reason(name: str, cells: parsing.Cells, kind: Kind) -> str | None:
     """Why a column looks like personal data, in words for the user; None when it does not."""
     lowered = name.strip().lower()
-    n = len(values)
-    unique_share = values.nunique() / n if n else 0.0
-    if _EMAIL_COLUMN.search(lowered) or _share(values, _EMAIL_VALUE) > 0.5:
+    n = len(cells)
+    unique_share = len(set(cells.text)) / n if n else 0.0
+    if _EMAIL_COLUMN.search(lowered) or _share(cells, _EMAIL_VALUE) > 0.5:
         return "e-mail addresses"
-    if _NATIONAL_ID_COLUMN.search(lowered) or _share(values, _NATIONAL_ID_VALUE) > 0.5:
+    if _NATIONAL_ID_COLUMN.search(lowered) or _share(cells, _NATIONAL_ID_VALUE) > 0.5:
         return "national ID numbers"
-    if _PHONE_COLUMN.search(lowered) or (kind is Kind.TEXT and _share(values, _PHONE_VALUE) > 0.8):
+    if _PHONE_COLUMN.search(lowered) or (kind is Kind.TEXT and _share(cells, _PHONE_VALUE) > 0.8):
         return "phone numbers"
     if _NAME_COLUMN.search(lowered) and kind in (Kind.TEXT, Kind.CATEGORICAL):
         return "person names"
-    if kind in (Kind.TEXT, Kind.CATEGORICAL) and unique_share > 0.5 and _share(values, _PERSON_NAME_VALUE) > 0.8:
+    if kind in (Kind.TEXT, Kind.CATEGORICAL) and unique_share > 0.5 and _share(cells, _PERSON_NAME_VALUE) > 0.8:
         return "person names"
     if _BIRTH_COLUMN.search(lowered) and kind is Kind.DATE:
         return "exact birth dates"
     if _ADDRESS_COLUMN.search(lowered):
         return "addresses"
-    if kind is Kind.TEXT and _is_prose(values):
+    if kind is Kind.TEXT and _is_prose(cells):
         return "free text"
     if n >= 20 and unique_share >= 0.95 and kind is not Kind.CONTINUOUS and kind is not Kind.DATE:
         return "a unique key (every value differs)"
@@ -275,24 +293,23 @@ def _pii_reason(name: str, values: pd.Series, kind: Kind) -> str | None:
     return None
 
 
-def _is_prose(values: pd.Series) -> bool:
-    text = parsing.as_text(values)
-    return len(text) > 0 and text.str.len().mean() > 40 and text.str.contains(" ").mean() > 0.5
+def _is_prose(cells: parsing.Cells) -> bool:
+    n = len(cells)
+    return n > 0 and sum(map(len, cells.text)) / n > 40 and sum(" " in s for s in cells.text) / n > 0.5
 
 
-def _infer_kind(values: pd.Series) -> Kind:
-    if len(values) == 0:
+def _infer_kind(cells: parsing.Cells) -> Kind:
+    if len(cells) == 0:
         return Kind.CATEGORICAL
-    if parsing.is_boolean(values):
+    if parsing.is_boolean(cells):
         return Kind.BOOLEAN
-    if parsing.is_numeric_text(values):
-        numbers = parsing.to_numbers(values)
-        return Kind.INTEGER if bool((numbers == numbers.round()).all()) else Kind.CONTINUOUS
-    if parsing.detect_date_format(values):
+    if parsing.is_numeric_text(cells):
+        numbers = parsing.cell_numbers(cells)
+        return Kind.INTEGER if bool((numbers == np.round(numbers)).all()) else Kind.CONTINUOUS
+    if parsing.date_formats(cells):
         return Kind.DATE
-    text = parsing.as_text(values)
-    distinct = text.nunique()
-    if _is_prose(values) or (len(text) >= 20 and distinct / len(text) > 0.5 and distinct > 50):
+    distinct = len(set(cells.text))
+    if _is_prose(cells) or (len(cells) >= 20 and distinct / len(cells) > 0.5 and distinct > 50):
         return Kind.TEXT
     return Kind.CATEGORICAL
 
@@ -304,20 +321,20 @@ def _fake_provider(reason: str | None) -> str:
 
 def infer_column(name: str, series: pd.Series) -> ColumnSchema:
     """Kind, format, PII flag and default role of one column, read from its cells."""
-    values = parsing.present(series)
-    kind = _infer_kind(values)
-    column = ColumnSchema(name=name, kind=kind, missing_rate=float(series.isna().mean()) if len(series) else 0.0)
+    cells = parsing.Cells.of(series)
+    kind = _infer_kind(cells)
+    column = ColumnSchema(name=name, kind=kind, missing_rate=1 - len(cells) / len(series) if len(series) else 0.0)
     if kind is Kind.DATE:
-        column.date_format = parsing.detect_date_format(values)
+        column.date_format = parsing.date_formats(cells)[0]
     elif kind is Kind.CONTINUOUS:
-        column.decimals = max(parsing.decimals_of(values), 1)
-    elif kind is Kind.BOOLEAN and not pd.api.types.is_bool_dtype(values):
-        column.true_token, column.false_token = parsing.boolean_tokens(values)
-    column.pii = _pii_reason(name, values, kind)
+        column.decimals = max(parsing.decimals_of(cells), 1)
+    elif kind is Kind.BOOLEAN and not pd.api.types.is_bool_dtype(cells.values):
+        column.true_token, column.false_token = parsing.boolean_tokens(cells)
+    column.pii = _pii_reason(name, cells, kind)
     if column.pii:
         column.role = Role.IDENTIFIER
         column.fake = _fake_provider(column.pii)
-    elif len(values) == 0:
+    elif len(cells) == 0:
         column.role = Role.DROP
     return column
 

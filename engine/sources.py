@@ -10,6 +10,7 @@ with ``os.replace``, so a crash never leaves a half-written export or model bund
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import io
 import os
@@ -25,7 +26,9 @@ import pandas as pd
 
 from engine.errors import DoppelInputError
 
-MISSING_TOKENS = ("", "?", "NA", "N/A", "NaN", "nan", "null", "NULL", "None")
+MISSING_TOKENS = ("", "?", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None",
+                  # Excel's error values: the cell holds no value (openpyxl reads them as text)
+                  "#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!")
 SUPPORTED_EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet")
 
 _FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
@@ -122,7 +125,8 @@ def _guard(path: Path, action: Callable[[], _T]) -> _T:
     except FileNotFoundError:
         raise DoppelInputError(f"{path.name} not found: check the path ({path})") from None
     except OSError as exc:
-        raise DoppelInputError(f"{path.name} cannot be read: {exc.strerror or exc}") from None
+        raise DoppelInputError(f"{path.name} cannot be read: {exc.strerror or exc}; check that the file "
+                               "is still there and readable, then try again") from None
 
 
 def _decode(data: bytes, name: str) -> tuple[str, str]:
@@ -252,8 +256,11 @@ def _read_excel(path: Path, sheet: str | int | None) -> tuple[pd.DataFrame, str]
         else:
             raise DoppelInputError(f"{path.name} has no sheet {sheet!r}; choose one of {listing}")
         try:
-            rows = [list(r) for r in wb[name].iter_rows(values_only=True)
-                    if any(v is not None and str(v).strip() for v in r)]
+            numbered = _guard(path, lambda: [(number, list(r)) for number, r in
+                                             enumerate(wb[name].iter_rows(values_only=True), start=1)
+                                             if any(v is not None and str(v).strip() for v in r)])
+        except DoppelInputError:
+            raise
         except Exception as exc:
             raise DoppelInputError(f"{path.name}: sheet {name!r} could not be read "
                                    f"({type(exc).__name__}); open and save it again in Excel"
@@ -261,16 +268,27 @@ def _read_excel(path: Path, sheet: str | int | None) -> tuple[pd.DataFrame, str]
     finally:
         wb.close()
     label = f"{path.name} (sheet {name!r})"
-    if not rows:
+    if not numbered:
         raise DoppelInputError(f"{label} is empty: it needs a header row and at least one data row")
+    rows = [r for _, r in numbered]
     width = max(len(r) for r in rows)
     rows = [r + [None] * (width - len(r)) for r in rows]
     header = ["" if h is None else str(h) for h in rows[0]]
     frame = pd.DataFrame(rows[1:], columns=range(width), dtype=object)
     frame = frame.map(lambda v: v.strip() if isinstance(v, str) else v)
     frame = frame.mask(frame.isin(MISSING_TOKENS))  # before typing, so "?" can't force object
-    frame = _finish(frame, header, label)
+    frame = _finish(frame, header, label, _excel_header_hint(numbered[0][0]))
     return frame.infer_objects().convert_dtypes(), name
+
+
+def _excel_header_hint(row: int) -> Callable[[int], str]:
+    """How to fix an unnamed Excel column: name its cell; merged cells and title rows are the
+    usual cause (only a merged range's first cell holds the text)."""
+    from openpyxl.utils import get_column_letter
+
+    return lambda pos: (f"column {get_column_letter(pos + 1)} has no name in the header (row {row}) but "
+                        "holds data; give it a name there, unmerge merged header cells and delete any "
+                        "title row above the header")
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -306,12 +324,14 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     return _finish(frame, header, path.name)
 
 
-def _finish(frame: pd.DataFrame, header: list[str], label: str) -> pd.DataFrame:
+def _finish(frame: pd.DataFrame, header: list[str], label: str,
+            unnamed: Callable[[int], str] | None = None) -> pd.DataFrame:
     """Shared clean-up once cells are normalised: check headers, drop all-missing rows.
 
     ``frame`` has positional column labels matching ``header``. Unnamed columns that are
     completely empty (trailing delimiters, Excel's phantom columns) are dropped silently;
     unnamed columns with data are an error, since we would have to invent a name.
+    ``unnamed(position)`` words that error for the file's format.
     """
     header = [h.strip() for h in header]
     keep = []
@@ -319,8 +339,8 @@ def _finish(frame: pd.DataFrame, header: list[str], label: str) -> pd.DataFrame:
         if name:
             keep.append(pos)
         elif frame[pos].notna().any():
-            raise DoppelInputError(f"{label}: column {pos + 1} has no name but holds data; "
-                                   "give it a header")
+            problem = unnamed(pos) if unnamed else f"column {pos + 1} has no name but holds data; give it a header"
+            raise DoppelInputError(f"{label}: {problem}")
     duplicates = sorted(n for n, k in Counter(header[p] for p in keep).items() if k > 1)
     if duplicates:
         raise DoppelInputError(f"{label}: duplicate column names {', '.join(map(repr, duplicates))}"
@@ -387,7 +407,7 @@ def _atomic_write(path: Path, serialize: Callable[[BinaryIO], object]) -> Path:
         raise DoppelInputError(f"cannot save {path.name}: no permission to write in {folder}; "
                                "choose another folder") from None
     except OSError as exc:
-        raise DoppelInputError(f"cannot save {path}: {exc.strerror or exc}") from None
+        raise DoppelInputError(f"cannot save {path}: {exc.strerror or exc}; {_write_advice(exc)}") from None
     try:
         with os.fdopen(fd, "wb") as f:
             serialize(f)
@@ -400,8 +420,14 @@ def _atomic_write(path: Path, serialize: Callable[[BinaryIO], object]) -> Path:
                                "open in another program, or choose another name") from None
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise DoppelInputError(f"cannot save {path}: {exc.strerror or exc}") from None
+        raise DoppelInputError(f"cannot save {path}: {exc.strerror or exc}; {_write_advice(exc)}") from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def _write_advice(exc: OSError) -> str:
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return "free some disk space or choose another drive; nothing was changed"
+    return "choose another folder; nothing was changed"
