@@ -29,14 +29,23 @@ class _Parser(argparse.ArgumentParser):
                   if " " in self.prog else f"doppel: {message}; see 'doppel --help'.\n")
 
 
-def _positive_int(text: str) -> int:
+def _whole_number(text: str, minimum: int) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"{value} must be at least {minimum}")
     return value
+
+
+def _positive_int(text: str) -> int:
+    return _whole_number(text, 1)
+
+
+def _seed(text: str) -> int:
+    """Random generators take seeds from 0 up; a negative one is a usage error, not a crash."""
+    return _whole_number(text, 0)
 
 
 def _positive_float(text: str) -> float:
@@ -61,7 +70,7 @@ def _add_training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preprocessing-share", type=float, default=TrainingConfig.preprocessing_fraction,
                    help="share of ε for DP bounds, bins and categories (default %(default)s)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    p.add_argument("--seed", type=int, help="make the run reproducible (not for real releases: the seed reveals the noise)")
+    p.add_argument("--seed", type=_seed, help="make the run reproducible (not for real releases: the seed reveals the noise)")
     p.add_argument("--allow-over-ceiling", action="store_true",
                    help="train even if the table's ledger passes its ε ceiling")
     p.add_argument("--resume", nargs="?", const="", metavar="CHECKPOINT",
@@ -89,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rows", type=_positive_int, required=True)
     p.add_argument("--out", required=True, help="output .csv, .xlsx or .parquet")
     p.add_argument("--where", action="append", default=[], help='condition, e.g. "department=Sales" (repeatable)')
-    p.add_argument("--seed", type=int)
+    p.add_argument("--seed", type=_seed)
 
     p = commands.add_parser("synthesize", help="train and sample in one go")
     _add_training_options(p)
@@ -110,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target", help="column to predict for the TSTR utility test")
     p.add_argument("--schema", help="schema JSON (default: the model's, else inferred from the real table)")
     p.add_argument("--holdout", help="real rows kept out of training (default: an 80/20 split of REAL)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the split and subsamples (default 0)")
+    p.add_argument("--seed", type=_seed, default=0, help="seed of the split and subsamples (default 0)")
     p.add_argument("--out", required=True, help="where to write the report (.html)")
     p.add_argument("--json", action="store_true", help="also print the measures as JSON")
     return parser

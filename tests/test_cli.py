@@ -38,6 +38,10 @@ def test_bad_arguments_exit_2_on_one_line(tmp_path: Path) -> None:
     result = run("train", str(DEMO), "--epsilon", "-1", "--model", str(tmp_path / "m.doppel"), home=tmp_path)
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
     assert "epsilon" in result.stderr
+    negative = run("train", str(DEMO), "--epsilon", "3", "--seed", "-4", "--model", str(tmp_path / "m.doppel"),
+                   home=tmp_path)
+    assert negative.returncode == 2 and len(negative.stderr.strip().splitlines()) == 1
+    assert "--seed" in negative.stderr and "at least 0" in negative.stderr
 
 
 def test_inspect_shows_schema_and_json(tmp_path: Path) -> None:
