@@ -78,7 +78,8 @@ def _dpctgan_spent(synth, rows: int) -> dict:
     started = len(synth.epsilon_list)
     trained = started - 1 if started < synth._epochs else started
     alphas = [1 + x / 10.0 for x in range(1, 100)] + list(range(12, 64))   # DP-CTGAN's own orders
-    steps = trained * max(rows // synth._batch_size, 1)
+    d_steps = 2 if synth.loss == "cross_entropy" else 1   # it steps the optimizer on fake, then real
+    steps = trained * max(rows // synth._batch_size, 1) * d_steps
     rdp = privacy_analysis.compute_rdp(synth._batch_size / rows, synth.sigma, steps, alphas)
     spent, _ = privacy_analysis.get_privacy_spent(alphas, rdp, synth.delta)
     return {"epochs_trained": trained, "epsilon_spent_training": float(spent), "delta": float(synth.delta)}

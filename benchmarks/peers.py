@@ -45,8 +45,8 @@ PRIVATE = {"mst", "dpctgan"}
 # Published ranges of the UCI Adult columns: what a user could type in without looking at the data.
 ADULT_PUBLIC_BOUNDS = {"age": [17, 90], "fnlwgt": [12285, 1484705], "education-num": [1, 16],
                        "capital-gain": [0, 99999], "capital-loss": [0, 4356], "hours-per-week": [1, 99]}
-FIGURES = ("marginal", "pairwise", "tstr", "trtr", "dcr_ratio", "exact_copies", "mia_advantage", "seconds_wall",
-           "peak_rss_mib")
+FIGURES = ("epsilon_spent", "marginal", "pairwise", "tstr", "trtr", "dcr_ratio", "exact_copies", "mia_advantage",
+           "seconds_wall", "peak_rss_mib")
 README = HERE / "README.md"
 SECTION = "## Peers on Adult"
 
@@ -105,10 +105,13 @@ def run_once(peer: str, epsilon: float | None, seed: int, settings: dict, bounds
     if proc.returncode != 0:
         raise SystemExit(f"{peer} failed (rc {proc.returncode}); last output:\n{(proc.stdout + proc.stderr)[-3000:]}")
     facts = json.loads(re.findall(r"^PEER_RESULT (.*)$", proc.stdout, re.M)[-1])
+    # DP-CTGAN may stop short of its budget (capped epochs): bounds ε plus what training spent.
+    spent = facts["preprocessor_eps"] + facts["epsilon_spent_training"] if "epsilon_spent_training" in facts \
+        else epsilon
     synthetic = read_table(out_csv).frame
     result = evaluate(real_train, synthetic, schema, target=target, holdout=holdout, seed=seed)
     return {"peer": peer, "dataset": dataset, "epsilon": epsilon, "seed": seed, "settings": settings,
-            **measures(result), "seconds_wall": wall, "seconds_fit_and_sample": facts.pop("seconds_fit_and_sample"),
+            "epsilon_spent": spent, **measures(result), "seconds_wall": wall, "seconds_fit_and_sample": facts.pop("seconds_fit_and_sample"),
             "peak_rss_mib": facts.pop("peak_rss_mib"), "loadavg_before": load_before, "loadavg_after": load_after,
             "cpus": os.cpu_count(), "machine": platform.node(), **facts}
 
@@ -147,14 +150,14 @@ def write_readme(report: dict) -> None:
              "`engine.evaluation.evaluate` in the main venv; median (min–max) over the seeds listed.",
              "**Times were taken with other work running on the same 2 shared cores (load average per run in "
              "the last column), so they are not fair speed comparisons; re-time on an idle machine.**", "",
-             "| peer | ε | settings | bounds | seeds | marginal | pairwise | TSTR AUC | TRTR | DCR ratio | exact copies "
+             "| peer | ε | settings | bounds | seeds | ε spent | marginal | pairwise | TSTR AUC | TRTR | DCR ratio | exact copies "
              "| MIA adv. | wall s | peak MiB | load (1 min) | command |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in report["summary"]:
         settings = ", ".join(f"{k}={v}" for k, v in row["settings"].items() if k != "verbose") or "defaults"
         lines.append(" | ".join([
             f"| {row['peer']}", "—" if row["epsilon"] is None else f"{row['epsilon']:g}", settings,
-            str(row["bounds"]), " ".join(map(str, row["seeds"])), _cell(row, "marginal"), _cell(row, "pairwise"),
+            str(row["bounds"]), " ".join(map(str, row["seeds"])), _cell(row, "epsilon_spent", 2), _cell(row, "marginal"), _cell(row, "pairwise"),
             _cell(row, "tstr"), _cell(row, "trtr"), _cell(row, "dcr_ratio"), _cell(row, "exact_copies", 4),
             _cell(row, "mia_advantage"), _cell(row, "seconds_wall", 0), _cell(row, "peak_rss_mib", 0),
             " ".join(map(str, row["loadavg_1min"])), f"`{row['command']}` |"]))
