@@ -69,6 +69,7 @@ def test_bundle_builds_and_passes_self_test_offline(_isolated_home: Path) -> Non
     for dropped in ("torch/test", "torch/include", "pyarrow/include", "PySide6/Qt/translations"):
         assert not (inside / dropped).exists(), f"{dropped} should have been left out"
     assert not list(inside.rglob("libarrow_flight*")), "pyarrow's Flight client should have been left out"
+    assert not list(inside.rglob("libQt6Network*")), "no Qt network code should be bundled"
     assert not [p for p in inside.rglob("*") if p.is_symlink() and not p.exists()], "dangling links"
 
     print(self_test([*offline, str(BUNDLE / "Doppel")], _isolated_home))
