@@ -4,8 +4,8 @@ An installer can miss a module, a Qt plugin or a bundled file in ways that only 
 code path runs; this walks the real window through its normal path (demo table → ε = 3 → a
 short training → export as CSV, then Parquet and Excel, whose libraries a build can drop) and
 reads each file back, so a broken build fails on the release owner's machine instead of on an
-analyst's first run. It works in a temporary ``DOPPEL_HOME``:
-the user's ledger and settings are never touched.
+analyst's first run. It works in a temporary ``DOPPEL_HOME``: the user's ledger and settings
+are never touched.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 EPSILON = 3.0
-EPOCHS = 1          # a few dozen DP steps on the 2,000-row demo table
+EPOCHS = 1          # about 16 DP steps on the 2,000-row demo table
 ROWS = 200
 FORMATS = (".csv", ".parquet", ".xlsx")   # each written by the Export page and read back by the engine
 TIMEOUT_S = 600     # generous: a first start from a cold disk on a slow workstation
