@@ -125,7 +125,7 @@ def summarise(runs: list[dict]) -> list[dict]:
     for key, members in groups.items():
         peer, epsilon, settings, bounds = json.loads(key)
         row = {"peer": peer, "epsilon": epsilon, "settings": settings, "bounds": bounds,
-               "seeds": [m["seed"] for m in members], "command": members[-1]["command"]}
+               "seeds": [m["seed"] for m in members], "commands": [m["command"] for m in members]}
         for figure in FIGURES:
             values = [m[figure] for m in members if m.get(figure) is not None]
             if values:
@@ -160,7 +160,7 @@ def write_readme(report: dict) -> None:
             str(row["bounds"]), " ".join(map(str, row["seeds"])), _cell(row, "epsilon_spent", 2), _cell(row, "marginal"), _cell(row, "pairwise"),
             _cell(row, "tstr"), _cell(row, "trtr"), _cell(row, "dcr_ratio"), _cell(row, "exact_copies", 4),
             _cell(row, "mia_advantage"), _cell(row, "seconds_wall", 0), _cell(row, "peak_rss_mib", 0),
-            " ".join(map(str, row["loadavg_1min"])), f"`{row['command']}` |"]))
+            " ".join(map(str, row["loadavg_1min"])), "; ".join(f"`{c}`" for c in row["commands"]) + " |"]))
     lines += ["", "How each peer was set up:", "",
               f"- Environments: `benchmarks/.envs/<venv>/`, {TORCH} (CPU) first, then "
               f"{', '.join(p for ps in ENV_PACKAGES.values() for p in ps)}; smartnoise-synth 1.0.8 brings its pinned "
