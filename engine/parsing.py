@@ -75,10 +75,6 @@ class Cells:
         return len(self.text)
 
 
-def _plain_number(text: str) -> float:
-    return float(text) if _NUMBER.match(text) else math.nan
-
-
 def _formatted_number(text: str, decimal_comma: bool) -> float:
     """``$1,234.50``, ``1.234,5 €``, ``12.5%``, ``-EUR 40 000`` → the number; NaN if not one."""
     found = _FORMATTED.match(text)
@@ -88,20 +84,19 @@ def _formatted_number(text: str, decimal_comma: bool) -> float:
     return -number if (found["sign"] or found["sign2"]) in ("-", "−") else number
 
 
-def _read_numbers(text: list[str]) -> tuple[np.ndarray, bool]:
-    """Cells as floats (NaN where not a number) and whether the column uses decimal commas.
+def parse_number(text: str, decimal_comma: bool = False) -> float:
+    """One cell as a number, given the column's decimal mark; NaN when it is not a number.
 
-    Plain numbers first; otherwise the column is read with decimal points and then with decimal
-    commas, keeping whichever reads more cells (points on a tie, so ``1,234`` is 1234).
+    The result depends on this cell and the (public) schema only, never on other rows: under a
+    decimal comma ``1.234`` is 1234, under a decimal point 1.234.
     """
-    plain = np.array([_plain_number(s) for s in text], dtype=float)
-    if not np.isnan(plain).any():
-        return plain, False
-    point = np.array([_formatted_number(s, False) for s in text], dtype=float)
-    comma = np.array([_formatted_number(s, True) for s in text], dtype=float)
-    if np.isnan(comma).sum() < np.isnan(point).sum():
-        return comma, True
-    return point, False
+    if (not decimal_comma or "." not in text) and _NUMBER.match(text):
+        return float(text)
+    return _formatted_number(text, decimal_comma)
+
+
+def _all_numbers(text: list[str], decimal_comma: bool) -> bool:
+    return all(not math.isnan(parse_number(s, decimal_comma)) for s in text)
 
 
 def is_numeric_text(cells: Cells) -> bool:
@@ -109,43 +104,49 @@ def is_numeric_text(cells: Cells) -> bool:
     values, text = cells.values, cells.text
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return True
-    if not text:
+    return bool(text) and (_all_numbers(text, False) or _all_numbers(text, True))
+
+
+def uses_decimal_comma(cells: Cells) -> bool:
+    """True when the cells read as numbers only with a decimal comma (``3,5``, ``1.234,50 €``).
+
+    A column readable both ways (``1,234``) takes the decimal point.
+    """
+    if pd.api.types.is_numeric_dtype(cells.values) or not cells.text:
         return False
-    if all(_NUMBER.match(s) for s in text):
-        return True
-    return any(all(not math.isnan(_formatted_number(s, comma)) for s in text) for comma in (False, True))
+    return not _all_numbers(cells.text, False) and _all_numbers(cells.text, True)
 
 
-def cell_numbers(cells: Cells) -> np.ndarray:
+def cell_numbers(cells: Cells, decimal_comma: bool = False) -> np.ndarray:
     """The non-missing cells as floats (NaN where a cell is not a number)."""
     if pd.api.types.is_bool_dtype(cells.values):
         return cells.values.to_numpy(dtype=float)
     if pd.api.types.is_numeric_dtype(cells.values):
         return pd.to_numeric(cells.values).to_numpy(dtype=float, na_value=np.nan)
-    return _read_numbers(cells.text)[0]
+    return np.array([parse_number(s, decimal_comma) for s in cells.text], dtype=float)
 
 
-def to_numbers(series: pd.Series) -> pd.Series:
+def to_numbers(series: pd.Series, decimal_comma: bool = False) -> pd.Series:
     """Column as float64 with NaN for missing; cells that are not numbers become NaN."""
     if pd.api.types.is_bool_dtype(series):
         return series.astype("float64")
-    numbers = pd.to_numeric(series, errors="coerce").astype("float64")
+    if decimal_comma:
+        numbers = pd.Series(np.nan, index=series.index, dtype="float64")
+    else:  # plain numbers in one vectorised pass; the rest cell by cell
+        numbers = pd.to_numeric(series, errors="coerce").astype("float64")
     unread = series.notna() & numbers.isna()
-    if unread.any():  # formatted numbers: read the whole column one way, as inference did
-        cells = series.notna()
-        numbers[cells] = cell_numbers(Cells.of(series[cells]))
+    if unread.any():
+        numbers[unread] = cell_numbers(Cells.of(series[unread]), decimal_comma)
     return numbers
 
 
-def decimals_of(cells: Cells) -> int:
+def decimals_of(cells: Cells, decimal_comma: bool = False) -> int:
     """Most decimal places seen in the text form (capped at 6), so outputs look like inputs."""
     if pd.api.types.is_float_dtype(cells.values):
         text = [repr(float(v)) for v in cells.values.tolist()]
-        mark = "."
     else:
         text = cells.text
-        mark = "," if not all(_NUMBER.match(s) for s in text) and _read_numbers(text)[1] else "."
-    last = re.compile(rf"\{mark}(\d+)\D*$")
+    last = re.compile(r",(\d+)\D*$" if decimal_comma else r"\.(\d+)\D*$")
     places = [len(m.group(1)) if not _EXPONENT.search(s) and (m := last.search(s)) else 0 for s in text]
     return int(min(max(places), 6)) if places else 0
 
@@ -188,21 +189,23 @@ def date_formats(cells: Cells) -> list[str]:
     return formats if complete else []
 
 
-def to_days(series: pd.Series, date_format: str) -> pd.Series:
+def to_days(series: pd.Series, formats: list[str]) -> pd.Series:
     """Dates as float days since 1970-01-01 (NaN for missing), the form the model learns.
 
-    Cells not in ``date_format`` are read with the other formats the column uses (mixed
-    exports); cells no format reads become NaN.
+    Each cell is read with the first of ``formats`` that fits it (a mixed export lists
+    several), so a cell's reading depends on the cell and the schema only; cells no format reads
+    become NaN.
     """
     if pd.api.types.is_datetime64_any_dtype(series):
         stamps = series
     else:
         text = series.map(lambda v: v if pd.isna(v) else str(v).strip()).astype("object")
-        stamps = pd.to_datetime(text, format=date_format, errors="coerce")
-        unread = text.notna() & stamps.isna()
-        if unread.any():
-            for fmt in _date_cover(text[unread].tolist())[0]:
-                stamps = stamps.fillna(pd.to_datetime(text.where(unread), format=fmt, errors="coerce"))
+        stamps = pd.to_datetime(text, format=formats[0], errors="coerce")
+        for fmt in formats[1:]:
+            unread = text.notna() & stamps.isna()
+            if not unread.any():
+                break
+            stamps = stamps.fillna(pd.to_datetime(text.where(unread), format=fmt, errors="coerce"))
     return ((stamps - _EPOCH) / pd.Timedelta(days=1)).astype("float64")
 
 

@@ -71,17 +71,19 @@ class ColumnSchema:
     public_max: float | str | None = None
     public_categories: list[str] | None = None
     fake: str | None = None              # Faker provider for role FAKE
+    more_date_formats: list[str] = field(default_factory=list)  # a mixed column's other formats, in order
+    decimal_comma: bool = False          # numbers written 1.234,5: the decimal mark is a comma
 
     def values(self, series: pd.Series) -> pd.Series:
         """The column's cells as model-ready values: floats for numbers, days for dates,
         labels for categories and booleans (their true/false tokens); missing is NaN/None."""
         if self.kind is Kind.DATE:
-            return parsing.to_days(series, self.date_format or "%Y-%m-%d")
+            return parsing.to_days(series, [self.date_format or "%Y-%m-%d", *self.more_date_formats])
         if self.kind is Kind.BOOLEAN:
             flags = parsing.to_booleans(series)
             return flags.map({1.0: self.true_token, 0.0: self.false_token}).astype("object")
         if self.kind.numeric:
-            return parsing.to_numbers(series)
+            return parsing.to_numbers(series, self.decimal_comma)
         return parsing.to_categories(series)
 
     def check_cells(self, series: pd.Series, source: str) -> None:
@@ -304,7 +306,7 @@ def _infer_kind(cells: parsing.Cells) -> Kind:
     if parsing.is_boolean(cells):
         return Kind.BOOLEAN
     if parsing.is_numeric_text(cells):
-        numbers = parsing.cell_numbers(cells)
+        numbers = parsing.cell_numbers(cells, parsing.uses_decimal_comma(cells))
         return Kind.INTEGER if bool((numbers == np.round(numbers)).all()) else Kind.CONTINUOUS
     if parsing.date_formats(cells):
         return Kind.DATE
@@ -325,9 +327,11 @@ def infer_column(name: str, series: pd.Series) -> ColumnSchema:
     kind = _infer_kind(cells)
     column = ColumnSchema(name=name, kind=kind, missing_rate=1 - len(cells) / len(series) if len(series) else 0.0)
     if kind is Kind.DATE:
-        column.date_format = parsing.date_formats(cells)[0]
-    elif kind is Kind.CONTINUOUS:
-        column.decimals = max(parsing.decimals_of(cells), 1)
+        column.date_format, *column.more_date_formats = parsing.date_formats(cells)
+    elif kind.numeric:
+        column.decimal_comma = parsing.uses_decimal_comma(cells)
+        if kind is Kind.CONTINUOUS:
+            column.decimals = max(parsing.decimals_of(cells, column.decimal_comma), 1)
     elif kind is Kind.BOOLEAN and not pd.api.types.is_bool_dtype(cells.values):
         column.true_token, column.false_token = parsing.boolean_tokens(cells)
     column.pii = _pii_reason(name, cells, kind)

@@ -111,7 +111,7 @@ def test_awkward_export_is_read_as_the_user_means_it(awkward) -> None:
     assert schema["bonus"].values(frame["bonus"]).tolist()[:3] == [0.0, 250.5, 501.0]
     assert schema["bonus"].decimals == 2 and schema["rate"].decimals == 1
     assert schema["rate"].values(frame["rate"]).tolist()[:3] == [0.0, 2.5, 5.0]
-    assert schema["hired"].date_format == "%Y-%m-%d"
+    assert (schema["hired"].date_format, schema["hired"].more_date_formats) == ("%Y-%m-%d", ["%d/%m/%Y"])
     days = schema["hired"].values(frame["hired"])
     assert days.notna().all()
     assert days[0] == (pd.Timestamp("2020-01-01") - pd.Timestamp("1970-01-01")).days  # "01/01/2020"
@@ -169,6 +169,27 @@ def test_formatted_numbers(tmp_path: Path, cells: list[str], kind: Kind, numbers
     assert sha(path) == before
 
 
+def test_a_row_is_read_the_same_whatever_the_other_rows(awkward) -> None:
+    """DP sensitivity needs each row's encoded value to depend on that row and the (public)
+    schema only: the decimal mark and the date formats are fixed in the schema, not re-guessed."""
+    def assert_row_by_row(column, series: pd.Series) -> None:
+        together = column.values(series).to_numpy()
+        alone = np.array([column.values(series.iloc[[i]]).iloc[0] for i in range(len(series))])
+        assert np.array_equal(together, alone, equal_nan=True), column.name
+
+    table = awkward[2]
+    frame = pd.concat([table.frame, pd.DataFrame({"salary": ["1.234", "3,5"], "rate": ["3,5%", "1%"],
+                                                  "hired": ["03/04/2021", "12/25/2020"]})], ignore_index=True)
+    schema = infer_schema(table.frame)
+    for name in ("salary", "bonus", "rate", "hired", "score"):
+        assert_row_by_row(schema[name], frame[name])
+    point = infer_schema(pd.DataFrame({"x": pd.array(["1.234", "5.5", "7"], dtype="string")}))["x"]
+    assert_row_by_row(point, pd.Series(["1.234", "3,5"], dtype="string"))   # "3,5" must not turn 1.234 into 1234
+    comma = infer_schema(pd.DataFrame({"x": pd.array(["3,5", "1.234,5", "7"], dtype="string")}))["x"]
+    assert comma.decimal_comma and comma.values(pd.Series(["1.234"])).tolist() == [1234.0]
+    assert not schema["salary"].decimal_comma and schema["salary"].values(pd.Series(["1.234"])).tolist() == [1.234]
+
+
 @pytest.mark.parametrize("cells", [
     ["+44 20 7946 0000", "+44 20 7946 0001", "+44 20 7946 0002"],   # phone numbers
     ["1.2.3", "2.0.1", "3.1.4"],                                      # versions
@@ -206,6 +227,7 @@ def test_dates_in_several_and_mixed_formats(tmp_path: Path, cells: list[str], da
     assert days.notna().all()
     assert parsing.days_to_text(days.to_numpy()[:1], "%Y-%m-%d %H:%M:%S")[0].startswith(first_day)
     if len(cells) == 5:
+        assert column.more_date_formats == ["%d/%m/%Y", "%d %b %Y"]
         assert parsing.days_to_text(days.to_numpy()[3:], "%Y-%m-%d") == ["2021-03-25", "2021-03-05"]
     assert sha(path) == before
 
