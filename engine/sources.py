@@ -386,13 +386,8 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     return _atomic_write(Path(path).expanduser(), lambda f: f.write(data))
 
 
-def _atomic_write(path: Path, serialize: Callable[[BinaryIO], object]) -> Path:
-    """Serialize into a temp file beside ``path``, fsync, then ``os.replace`` it over ``path``.
-
-    The temp file is created with ``os.open(..., 0o666)`` so the result gets the usual
-    umask-based permissions (``mkstemp`` would make it owner-only). On any failure the temp file
-    is removed and the destination is left as it was.
-    """
+def _create_temp(path: Path) -> tuple[int, Path]:
+    """A new, empty temp file beside ``path`` (open for writing), or a clear error naming the folder."""
     if path.is_dir():
         raise DoppelInputError(f"{path} is a folder: choose a file name to save to")
     folder = path.parent
@@ -408,6 +403,24 @@ def _atomic_write(path: Path, serialize: Callable[[BinaryIO], object]) -> Path:
                                "choose another folder") from None
     except OSError as exc:
         raise DoppelInputError(f"cannot save {path}: {exc.strerror or exc}; {_write_advice(exc)}") from None
+    return fd, tmp
+
+
+def check_writable(path: str | Path) -> None:
+    """Prove a file can be created beside ``path``, before budget is spent on what goes there."""
+    fd, tmp = _create_temp(Path(path).expanduser())
+    os.close(fd)
+    tmp.unlink(missing_ok=True)
+
+
+def _atomic_write(path: Path, serialize: Callable[[BinaryIO], object]) -> Path:
+    """Serialize into a temp file beside ``path``, fsync, then ``os.replace`` it over ``path``.
+
+    The temp file is created with ``os.open(..., 0o666)`` so the result gets the usual
+    umask-based permissions (``mkstemp`` would make it owner-only). On any failure the temp file
+    is removed and the destination is left as it was.
+    """
+    fd, tmp = _create_temp(path)
     try:
         with os.fdopen(fd, "wb") as f:
             serialize(f)

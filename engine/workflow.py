@@ -20,7 +20,7 @@ from engine.errors import DoppelInputError, TrainingCancelled
 from engine.generation import Condition, sample
 from engine.ledger import Ledger
 from engine.schema import Schema, infer_schema
-from engine.sources import LoadedTable, read_table, write_table
+from engine.sources import LoadedTable, check_writable, read_table, write_table
 from engine.training import CancelToken, Event, LogMessage, TrainingConfig, train
 
 OUTPUT_EXTENSIONS = (".csv", ".xlsx", ".parquet")
@@ -46,6 +46,7 @@ def check_output_path(path: str | Path, allowed: tuple[str, ...] = OUTPUT_EXTENS
         raise DoppelInputError(f"Output {path.name} must end in {', '.join(allowed)}.")
     if not path.parent.exists():
         raise DoppelInputError(f"Folder {path.parent} for {path.name} does not exist; create it or choose another.")
+    check_writable(path)
     return path
 
 

@@ -97,3 +97,29 @@ def test_engine_imports_without_qt() -> None:
             "assert not bad, bad")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr
+
+
+def test_unwritable_export_folder_is_refused_before_any_budget_is_spent(tmp_path: Path, monkeypatch,
+                                                                        capsys) -> None:
+    """Root can write anywhere, so the folder's refusal is simulated at the one place files are created."""
+    from engine import cli
+    from engine.ledger import Ledger
+    from engine.sources import read_table
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_open = os.open
+
+    def refuse_in_locked(path, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        if Path(path).parent == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setenv("DOPPEL_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(os, "open", refuse_in_locked)
+    code = cli.main(["synthesize", str(DEMO), "--epsilon", "3", "--rows", "10", "--out", str(locked / "s.csv")])
+    message = capsys.readouterr().err.strip()
+    assert code == 2 and len(message.splitlines()) == 1
+    assert "no permission to write" in message and str(locked) in message
+    assert Ledger().entries(read_table(DEMO).fingerprint) == []       # nothing was spent
+    assert list(locked.iterdir()) == []
