@@ -348,6 +348,13 @@ def _fresh_plan(schema: Schema, typed: dict[str, pd.Series], config: TrainingCon
     _log_encoder(encoder, schema, on_event)
     batch = min(config.batch_size or default_batch_size(n), n)
     steps = max(int(round(config.epochs / (batch / n))), 1)
+    if not any(span.slots > 1 for span in encoder.spans):
+        # every learned column came out of DP preprocessing with a single possible value: the
+        # output is already decided, so no training step is taken (and no more ε is spent)
+        _emit(on_event, LogMessage("Nothing is left to learn at this ε: every learned column has a single "
+                                   "released value. No training steps are taken; raise ε or declare public "
+                                   "bounds and categories in the schema."))
+        steps = 0
     return _Plan(encoder, accountant, sigma_pre, accountant.spent(), batch, steps,
                  accountant.plan_training(batch / n, steps))
 
