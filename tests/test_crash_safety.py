@@ -120,7 +120,10 @@ def test_killed_training_keeps_outputs_and_resumes_without_spending_twice(small:
     assert entry.epsilon == pytest.approx(checkpoint.epsilon_spent, rel=1e-12)
     raw = saved.read_bytes()
     assert str(SEED).encode() not in raw and b"seed" not in raw, "no seed (nor RNG state) in a checkpoint"
-    assert not raw.startswith(b"\x80"), "safetensors + JSON, never pickle"
+    # safetensors: an 8-byte little-endian header length, then that many bytes of JSON (never a
+    # pickle; its first byte alone says nothing, since the header length can start with 0x80)
+    header_length = int.from_bytes(raw[:8], "little")
+    assert isinstance(json.loads(raw[8:8 + header_length]), dict), "safetensors + JSON, never pickle"
 
     # 3. the same command with --resume finishes the same plan, under the same ledger entry
     out = io.StringIO()
