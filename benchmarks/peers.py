@@ -25,9 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from quality import DATASETS, measures
+from quality import DATASETS, measures, split
 
-from engine.evaluation import evaluate, split_holdout
+from engine.evaluation import evaluate
 from engine.schema import Kind, infer_schema
 from engine.sources import read_table
 
@@ -79,11 +79,7 @@ def _parse_set(items: list[str]) -> dict[str, dict]:
 
 def run_once(peer: str, epsilon: float | None, seed: int, settings: dict, bounds_mode: str, dataset: str,
              work: Path) -> dict:
-    path, target = DATASETS[dataset]
-    frame = read_table(path).frame
-    train_idx, holdout_idx = split_holdout(len(frame), seed=0)
-    real_train = frame.iloc[train_idx].reset_index(drop=True)
-    holdout = frame.iloc[holdout_idx].reset_index(drop=True)
+    real_train, holdout, target = split(dataset)
     schema = infer_schema(real_train)
     numeric = [c.name for c in schema.learned if c.kind in (Kind.INTEGER, Kind.CONTINUOUS)]
     train_csv, out_csv, spec_json = work / "train.csv", work / "synthetic.csv", work / "spec.json"

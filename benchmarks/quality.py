@@ -55,12 +55,17 @@ def measures(result: EvaluationResult) -> dict:
     }
 
 
-def run_once(dataset: str, epsilon: float, seed: int, overrides: dict) -> dict:
+def split(dataset: str) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """The benchmark's fixed 80/20 split (split seed 0) of a dataset, and its target column:
+    every tool, ours and the peers, trains on the same 80 % and is scored on the same 20 %."""
     path, target = DATASETS[dataset]
     frame = read_table(path).frame
     train_idx, holdout_idx = split_holdout(len(frame), seed=0)
-    real_train = frame.iloc[train_idx].reset_index(drop=True)
-    holdout = frame.iloc[holdout_idx].reset_index(drop=True)
+    return frame.iloc[train_idx].reset_index(drop=True), frame.iloc[holdout_idx].reset_index(drop=True), target
+
+
+def run_once(dataset: str, epsilon: float, seed: int, overrides: dict) -> dict:
+    real_train, holdout, target = split(dataset)
     schema = infer_schema(real_train)
     config = TrainingConfig(epsilon=epsilon, seed=seed, **overrides)
     start = time.perf_counter()
