@@ -38,6 +38,15 @@ def _primary(text: str) -> QPushButton:
     return button
 
 
+def _stacked(top: QWidget, bottom: QWidget, stretch: tuple[int, int]) -> QSplitter:
+    """Two widgets one above the other, the user dragging the border; ``stretch`` shares extra height."""
+    splitter = QSplitter(Qt.Vertical)
+    for index, widget in enumerate((top, bottom)):
+        splitter.addWidget(widget)
+        splitter.setStretchFactor(index, stretch[index])
+    return splitter
+
+
 class Page(QWidget):
     def __init__(self, window: "MainWindow", title: str, hint: str) -> None:
         super().__init__()
@@ -161,12 +170,7 @@ class ColumnsPage(Page):
         header.setStretchLastSection(True)
 
         self.histogram = HistogramPlot(height=2.2)
-        splitter = QSplitter(Qt.Vertical)
-        splitter.addWidget(self.view)
-        splitter.addWidget(self.histogram)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        self.layout_.addWidget(splitter, 1)
+        self.layout_.addWidget(_stacked(self.view, self.histogram, (3, 2)), 1)
 
         self.view.selectionModel().currentRowChanged.connect(self._row_changed)
         self.model.changed.connect(self._schema_changed)
@@ -372,12 +376,7 @@ class TrainPage(Page):
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
         self.log.setPlaceholderText("The engine's messages appear here.")
-        splitter = QSplitter(Qt.Vertical)
-        splitter.addWidget(self.plot)
-        splitter.addWidget(self.log)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
-        self.layout_.addWidget(splitter, 1)
+        self.layout_.addWidget(_stacked(self.plot, self.log, (3, 1)), 1)
 
         self.start_button.clicked.connect(window.start_training)
         self.cancel_button.clicked.connect(window.cancel_training)
