@@ -144,8 +144,9 @@ def write_readme(report: dict) -> None:
              "Written by `python benchmarks/peers.py ... --readme` from `results/peers_adult.json`. Adult, target "
              "`class`, 80/20 split (split seed 0), as many synthetic rows as training rows, scored by "
              "`engine.evaluation.evaluate` in the main venv; median (min–max) over the seeds listed.",
-             "**Times were taken with other work running on the same 2 shared cores (load average per run in "
-             "the last column), so they are not fair speed comparisons; re-time on an idle machine.**", "",
+             "The load average before each run is in the `load` column: at about 1 or less the peer had the 2 "
+             "cores to itself (the peer itself adds 1); the runs kept from 2026-11-21 at load 3–7 shared them, so "
+             "their times are not fair comparisons.", "",
              "| peer | ε | settings | bounds | seeds | ε spent | marginal | pairwise | TSTR AUC | TRTR | DCR ratio | exact copies "
              "| MIA adv. | wall s | peak MiB | load (1 min) | command |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]

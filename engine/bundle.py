@@ -24,7 +24,7 @@ from safetensors.torch import save as save_tensors
 
 from engine.encoding import TableEncoder
 from engine.errors import BundleError
-from engine.model import Generator
+from engine.model import Generator, GeneratorEnsemble
 from engine.schema import Schema
 from engine.sources import atomic_write_bytes
 
@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from engine.training import TrainingSummary
 
 BUNDLE_FORMAT = "doppel-model"
-BUNDLE_VERSION = 1
+BUNDLE_VERSION = 2   # 2: the generator is an ensemble of epoch snapshots
+MAX_MEMBERS = 64     # a larger count in the metadata means a damaged or edited file
 METADATA = "metadata.json"
 WEIGHTS = "generator.safetensors"
 
@@ -54,7 +55,7 @@ class TrainedModel:
 
     schema: Schema
     encoder: TableEncoder
-    generator: Generator
+    generator: GeneratorEnsemble
     noise_dim: int
     generator_hidden: tuple[int, ...]
     summary: "TrainingSummary"
@@ -74,7 +75,8 @@ class TrainedModel:
             "schema": self.schema.public().to_json(),
             "encoder": self.encoder.to_json(),
             "architecture": {"noise_dim": self.noise_dim, "generator_hidden": list(self.generator_hidden),
-                             "condition_width": self.condition_width, "data_width": self.encoder.width},
+                             "condition_width": self.condition_width, "data_width": self.encoder.width,
+                             "members": len(self.generator.members)},
             "privacy": self.summary.to_json(),
             "source_fingerprint": self.fingerprint,
             "versions": self.versions or package_versions(),
@@ -108,8 +110,12 @@ def load_bundle(path: str | Path) -> TrainedModel:
         schema = Schema.from_json(meta["schema"], source=f"Model {path.name}")
         encoder = TableEncoder.from_json(meta["encoder"])
         arch = meta["architecture"]
-        generator = Generator(int(arch["noise_dim"]), int(arch["condition_width"]), int(arch["data_width"]),
-                              tuple(int(h) for h in arch["generator_hidden"]))
+        members = int(arch["members"])
+        if not 1 <= members <= MAX_MEMBERS:
+            raise ValueError("member count")
+        generator = GeneratorEnsemble([
+            Generator(int(arch["noise_dim"]), int(arch["condition_width"]), int(arch["data_width"]),
+                      tuple(int(h) for h in arch["generator_hidden"])) for _ in range(members)])
         generator.load_state_dict(load_tensors(weights))
         privacy = dict(meta["privacy"])
         privacy["history"] = [tuple(h) for h in privacy.get("history", [])]

@@ -1,7 +1,7 @@
 """Training checkpoints: the state of a run between two steps, so a killed run can continue.
 
-A checkpoint is one safetensors file: the tensors (generator and discriminator weights, both
-Adam optimizers' moments) plus a JSON header (``__metadata__``) holding the DP plan — σ, q, the
+A checkpoint is one safetensors file: the tensors (generator and discriminator weights, the
+generator snapshots kept so far for the model's ensemble, both Adam optimizers' moments) plus a JSON header (``__metadata__``) holding the DP plan — σ, q, the
 planned and finished steps, the preprocessing releases, the fitted DP encoder, the public
 schema, the source fingerprint and the run id. Like a bundle it is read without unpickling.
 
@@ -119,6 +119,9 @@ def capture(gan: "GanSteps") -> dict[str, torch.Tensor]:
                      for slot, value in slots.items())
         for key, value in items:
             out[f"{part}/{key}"] = torch.as_tensor(value).detach().to("cpu", copy=True).contiguous()
+    for i, state in enumerate(gan.snapshots):
+        for key, value in state.items():
+            out[f"snapshot/{i}/{key}"] = value.detach().to("cpu", copy=True).contiguous()
     return out
 
 
@@ -134,6 +137,15 @@ def restore(gan: "GanSteps", tensors: dict[str, torch.Tensor]) -> None:
             index, slot = key.split("/")
             state.setdefault(int(index), {})[slot] = value
         obj.load_state_dict({"state": state, "param_groups": obj.state_dict()["param_groups"]})
+    snapshots: dict[int, dict[str, torch.Tensor]] = {}
+    for key, value in tensors.items():
+        if key.startswith("snapshot/"):
+            _, index, name = key.split("/", 2)
+            snapshots.setdefault(int(index), {})[name] = value.to(gan.device)
+    for index in sorted(snapshots):
+        if set(snapshots[index]) != set(gan.generator.state_dict()):
+            raise KeyError(f"snapshot/{index}")
+    gan.snapshots = [snapshots[i] for i in sorted(snapshots)]
 
 
 # ------------------------------------------------------------------------------------ files
