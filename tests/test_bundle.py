@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import torch
 
 from engine.bundle import load_bundle, read_metadata, save_bundle
 from engine.errors import BundleError
@@ -79,3 +80,23 @@ def test_foreign_files_are_refused(tmp_path: Path, content: bytes) -> None:
 def test_missing_bundle(tmp_path: Path) -> None:
     with pytest.raises(BundleError, match="not found"):
         load_bundle(tmp_path / "absent.doppel")
+
+
+def test_bundle_keeps_every_ensemble_member_and_refuses_an_edited_count(demo_model, tmp_path: Path) -> None:
+    path = save_bundle(demo_model, tmp_path / "demo.doppel")
+    k = len(demo_model.generator.members)
+    assert read_metadata(path)["architecture"]["members"] == k
+    loaded = load_bundle(path)
+    for mine, theirs in zip(demo_model.generator.members, loaded.generator.members, strict=True):
+        for (name, a), (_, b) in zip(mine.state_dict().items(), theirs.state_dict().items(), strict=True):
+            assert torch.equal(a, b), name
+
+    def set_members(count: int):
+        def edit(files: dict[str, bytes]) -> None:
+            meta = json.loads(files["metadata.json"])
+            meta["architecture"]["members"] = count
+            files["metadata.json"] = json.dumps(meta).encode()
+        return edit
+    for count in (k + 1, 10_000):
+        with pytest.raises(BundleError, match="damaged"):
+            load_bundle(_rewrite(path, tmp_path / f"edited{count}.doppel", set_members(count)))
