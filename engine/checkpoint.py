@@ -1,9 +1,10 @@
 """Training checkpoints: the state of a run between two steps, so a killed run can continue.
 
 A checkpoint is one safetensors file: the tensors (generator and discriminator weights, the
-generator snapshots kept so far for the model's ensemble, both Adam optimizers' moments) plus a JSON header (``__metadata__``) holding the DP plan — σ, q, the
-planned and finished steps, the preprocessing releases, the fitted DP encoder, the public
-schema, the source fingerprint and the run id. Like a bundle it is read without unpickling.
+generator snapshots kept so far for the model's ensemble, both Adam optimizers' moments) plus a
+JSON header (``__metadata__``) holding the DP plan — σ, q, the planned and finished steps, the
+preprocessing releases, the fitted DP encoder, the public schema, the source fingerprint and
+the run id. Like a bundle it is read without unpickling.
 
 What it deliberately does *not* hold: the seed and the random generators' states. Torch's CPU
 generator (MT19937) and NumPy's PCG64 can be stepped backwards from a saved state, and CUDA's
@@ -142,8 +143,9 @@ def restore(gan: "GanSteps", tensors: dict[str, torch.Tensor]) -> None:
         if key.startswith("snapshot/"):
             _, index, name = key.split("/", 2)
             snapshots.setdefault(int(index), {})[name] = value.to(gan.device)
+    keys = set(gan.generator.state_dict())
     for index in sorted(snapshots):
-        if set(snapshots[index]) != set(gan.generator.state_dict()):
+        if set(snapshots[index]) != keys:
             raise KeyError(f"snapshot/{index}")
     gan.snapshots = [snapshots[i] for i in sorted(snapshots)]
 

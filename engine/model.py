@@ -59,9 +59,8 @@ class GeneratorEnsemble(nn.Module):
 
     def forward(self, noise: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
         k = len(self.members)
-        if k == 1:
-            return self.members[0](noise, condition)
-        parts = [member(noise[i::k], condition[i::k]) for i, member in enumerate(self.members) if len(noise[i::k])]
+        used = self.members[:max(len(noise), 1)]    # a batch smaller than K leaves the last members idle
+        parts = [member(noise[i::k], condition[i::k]) for i, member in enumerate(used)]
         out = noise.new_empty(len(noise), parts[0].shape[1])
         for i, part in enumerate(parts):
             out[i::k] = part
