@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Sequence, TextIO
 
 from engine import __version__
-from engine.bundle import load_bundle
+from engine.app import operations
 from engine.errors import DoppelInputError, TrainingCancelled
-from engine.training import EpochReport, Event, LogMessage, TrainingConfig
-from engine import workflow
+from engine.run import Event, LogMessage, Progress, RunConfig
 
 
 class _Parser(argparse.ArgumentParser):
@@ -64,10 +63,10 @@ def _add_training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--epsilon", type=_positive_float, required=True, help="privacy budget ε (e.g. 1 to 10)")
     p.add_argument("--delta", type=_positive_float, help="δ (default: min(1e-5, n^-1.1))")
     p.add_argument("--schema", help="schema JSON from 'doppel inspect --json', edited")
-    p.add_argument("--epochs", type=_positive_int, default=TrainingConfig.epochs,
-                   help=f"passes over the data (default {TrainingConfig.epochs}); σ is set so ε is met")
+    p.add_argument("--epochs", type=_positive_int, default=RunConfig.epochs,
+                   help=f"passes over the data (default {RunConfig.epochs}); σ is set so ε is met")
     p.add_argument("--batch-size", type=_positive_int, help="expected real rows per step (default: from table size)")
-    p.add_argument("--preprocessing-share", type=float, default=TrainingConfig.preprocessing_fraction,
+    p.add_argument("--preprocessing-share", type=float, default=RunConfig.preprocessing_fraction,
                    help="share of ε for DP bounds, bins and categories (default %(default)s)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     p.add_argument("--seed", type=_seed, help="make the run reproducible (not for real releases: the seed reveals the noise)")
@@ -127,8 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _progress_printer(stream: TextIO):
     def show(event: Event) -> None:
-        if isinstance(event, EpochReport):
-            print(f"epoch {event.epoch}/{event.epochs}  D loss {event.d_loss:.3f}  G loss {event.g_loss:.3f}  "
+        if isinstance(event, Progress):
+            losses = "  ".join(f"{name} loss {value:.3f}" for name, value in event.losses.items())
+            print(f"epoch {event.epoch}/{event.epochs}  {losses}  "
                   f"ε {event.epsilon_spent:.3f}/{event.epsilon_target:g}  {event.rows_per_second:,.0f} rows/s",
                   file=stream, flush=True)
         elif isinstance(event, LogMessage):
@@ -136,26 +136,27 @@ def _progress_printer(stream: TextIO):
     return show
 
 
-def _config(args: argparse.Namespace) -> TrainingConfig:
+def _config(args: argparse.Namespace) -> RunConfig:
     if not 0 < args.preprocessing_share < 1:
         raise DoppelInputError(f"--preprocessing-share must be between 0 and 1, got {args.preprocessing_share}.")
-    return TrainingConfig(epsilon=args.epsilon, delta=args.delta, epochs=args.epochs, batch_size=args.batch_size,
-                          preprocessing_fraction=args.preprocessing_share, device=args.device, seed=args.seed)
+    settings = {"batch_size": args.batch_size} if args.batch_size else {}
+    return RunConfig(epsilon=args.epsilon, delta=args.delta, epochs=args.epochs,
+                     preprocessing_fraction=args.preprocessing_share, device=args.device, seed=args.seed,
+                     settings=settings)
 
 
 def _summary_line(model, extra: dict | None = None) -> str:
     s = model.summary
-    data = {"epsilon_spent": round(s.epsilon_spent, 6), "delta": s.delta, "noise_multiplier": round(s.noise_multiplier, 6),
-            "steps": s.steps, "epochs": round(s.epochs, 3), "seconds": round(s.seconds, 3), "device": s.device,
-            "rows_per_second": round(s.rows_per_second, 1), "epsilon_target": s.epsilon_target,
-            "preprocessing_epsilon": round(s.preprocessing_epsilon, 6), "sample_rate": s.sample_rate,
-            "accountant": s.accountant}
+    data = {"epsilon_spent": round(s.epsilon_spent, 6), "delta": s.delta, "epsilon_target": s.epsilon_target,
+            "preprocessing_epsilon": round(s.preprocessing_epsilon, 6), "accountant": s.accountant,
+            "synthesizer": s.synthesizer, **s.facts, "seconds": round(s.seconds, 3), "device": s.device,
+            "rows_per_second": round(s.rows_per_second, 1)}
     return json.dumps({**data, **(extra or {})})
 
 
 def _cmd_inspect(args: argparse.Namespace, out: TextIO) -> int:
-    table = workflow.load_table(args.file, args.sheet)
-    schema = workflow.schema_for(table)
+    table = operations.load_table(args.file, args.sheet)
+    schema = operations.schema_for(table)
     if args.json:
         print(json.dumps(schema.to_json(), indent=2), file=out)
         return 0
@@ -173,34 +174,36 @@ def _cmd_inspect(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_train(args: argparse.Namespace, out: TextIO, synthesize: bool = False) -> int:
-    if synthesize:
-        workflow.check_output_path(args.out)
-    table = workflow.load_table(args.file, args.sheet)
-    schema = workflow.schema_for(table, args.schema)
-    progress = _progress_printer(sys.stderr if args.json else out)
-    model = workflow.train_model(table, schema, _config(args), model_path=args.model,
-                                 allow_over_ceiling=args.allow_over_ceiling, on_event=progress,
-                                 resume=_checkpoint_to_resume(args, table))
+    table = operations.load_table(args.file, args.sheet)
+    schema = operations.schema_for(table, args.schema)
+    training = dict(model_path=args.model, allow_over_ceiling=args.allow_over_ceiling,
+                    on_event=_progress_printer(sys.stderr if args.json else out),
+                    resume=_checkpoint_to_resume(args, table))
     extra = {}
     if synthesize:
-        frame = workflow.export_sample(model, args.rows, args.out, args.where, seed=args.seed)
+        model, frame = operations.synthesize(table, schema, _config(args), args.rows, args.out, where=args.where,
+                                             sample_seed=args.seed, **training)
         extra = {"rows": len(frame), "out": str(args.out)}
+    else:
+        model = operations.train_model(table, schema, _config(args), **training)
     if args.json:
         print(_summary_line(model, extra), file=out)
     else:
         s = model.summary
-        print(f"done: ε = {s.epsilon_spent:.3f} (target {s.epsilon_target:g}), δ = {s.delta:.2g}, σ = {s.noise_multiplier:.3f}, "
-              f"{s.steps} steps in {s.seconds:.1f} s on {s.device}"
+        steps = f", σ = {s.facts['noise_multiplier']:.3f}, {s.facts['steps']} steps" \
+            if "noise_multiplier" in s.facts else ""
+        print(f"done: ε = {s.epsilon_spent:.3f} (target {s.epsilon_target:g}), δ = {s.delta:.2g}{steps} "
+              f"in {s.seconds:.1f} s on {s.device}"
               + (f"; model saved to {args.model}" if args.model else "")
               + (f"; {extra['rows']:,} rows written to {args.out}" if extra else ""), file=out)
     return 0
 
 
-def _checkpoint_to_resume(args: argparse.Namespace, table: workflow.LoadedTable) -> str | Path | None:
+def _checkpoint_to_resume(args: argparse.Namespace, table: operations.LoadedTable) -> str | Path | None:
     """``--resume PATH`` as given; a bare ``--resume`` finds the table's newest checkpoint."""
     if args.resume is None or args.resume:
         return args.resume
-    found = workflow.find_checkpoint(table)
+    found = operations.find_checkpoint(table)
     if found is None:
         raise DoppelInputError(f"No interrupted run of {table.path.name} to resume (no checkpoint for this "
                                "file's content); train without --resume.")
@@ -208,56 +211,36 @@ def _checkpoint_to_resume(args: argparse.Namespace, table: workflow.LoadedTable)
 
 
 def _cmd_sample(args: argparse.Namespace, out: TextIO) -> int:
-    workflow.check_output_path(args.out)
-    model = load_bundle(args.model)
-    frame = workflow.export_sample(model, args.rows, args.out, args.where, seed=args.seed)
+    model = operations.open_model(args.model)
+    frame = operations.export_sample(model, args.rows, args.out, args.where, seed=args.seed)
     print(f"{len(frame):,} rows written to {args.out} (model ε = {model.summary.epsilon_spent:.3f})", file=out)
     return 0
 
 
 def _cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
-    from engine.ledger import Ledger
-    from engine.sources import file_fingerprint
-    fingerprint = file_fingerprint(args.file)
-    ledger = Ledger()
-    if args.set_ceiling:
-        ledger.set_ceiling(fingerprint, args.set_ceiling)
-    entries = ledger.entries(fingerprint)
+    table = operations.load_table(args.file)
+    status = operations.set_ceiling(table, args.set_ceiling) if args.set_ceiling else operations.ledger_status(table)
     if args.json:
-        print(json.dumps({"fingerprint": fingerprint, "total_epsilon": ledger.total(fingerprint),
-                          "ceiling": ledger.ceiling(fingerprint), "runs": [e.__dict__ for e in entries]}), file=out)
+        print(json.dumps({"total_epsilon": status.total, "ceiling": status.ceiling,
+                          "runs": [e.__dict__ for e in status.entries]}), file=out)
         return 0
-    print(f"{Path(args.file).name}: ε spent {ledger.total(fingerprint):.3f} of ceiling {ledger.ceiling(fingerprint):g} "
-          f"over {len(entries)} run(s)", file=out)
-    for e in entries:
+    print(f"{table.path.name}: ε spent {status.total:.3f} of ceiling {status.ceiling:g} "
+          f"over {len(status.entries)} run(s)", file=out)
+    for e in status.entries:
         print(f"  {e.when}  ε {e.epsilon:.3f}  δ {e.delta:.2g}  {e.label}", file=out)
     return 0
 
 
 def _cmd_report(args: argparse.Namespace, out: TextIO) -> int:
-    from engine.evaluation import evaluate
-    from engine.ledger import Ledger
-    from engine.report import write_html
-    target = workflow.check_output_path(args.out, (".html", ".htm"))
-    real = workflow.load_table(args.real)
-    synthetic = workflow.load_table(args.synthetic)
-    holdout = workflow.load_table(args.holdout).frame if args.holdout else None
-    model = load_bundle(args.model) if args.model else None
-    schema = workflow.schema_for(real, args.schema) if args.schema or model is None else model.schema
-    ledger_total = Ledger().total(real.fingerprint) or None
-    result = evaluate(real.frame, synthetic.frame, schema, target=args.target, holdout=holdout,
-                      model_summary=model.summary if model else None, ledger_total=ledger_total, seed=args.seed)
-    sources = {"real": real.path.name, "synthetic": synthetic.path.name}
-    sources.update({"model": Path(args.model).name} if args.model else {})
-    sources.update({"holdout": Path(args.holdout).name} if args.holdout else {})
-    write_html(result, None, target, sources=sources)
+    result = operations.report_files(args.real, args.synthetic, args.out, holdout_path=args.holdout,
+                                     model_path=args.model, schema_path=args.schema, target=args.target, seed=args.seed)
     if args.json:
         print(json.dumps(result.to_json()), file=out)
     else:
         u = result.utility
         print(f"fidelity {result.marginal:.3f} ({result.marginal_band}), pairs {result.pairwise:.3f} "
               f"({result.pairwise_band})" + (f", TSTR {u.metric} {u.tstr:.3f} vs TRTR {u.trtr:.3f}" if u else "")
-              + f", exact copies {result.privacy.exact_copy_share:.1%}; report written to {target}", file=out)
+              + f", exact copies {result.privacy.exact_copy_share:.1%}; report written to {args.out}", file=out)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print("note: this report reads real rows and is not covered by differential privacy; keep it inside the team.",

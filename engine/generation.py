@@ -15,12 +15,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from engine import parsing
-from engine.bundle import TrainedModel
-from engine.encoding import CategoricalColumn
+from engine.encoding.categorical import CategoricalEncoder
 from engine.errors import DoppelInputError
-from engine.model import activate
+from engine.io import cells as parsing
 from engine.schema import ColumnSchema, Kind, Role
+from engine.synthesizers.model import TrainedModel
 
 MAX_ROWS = 10_000_000
 _CONDITION = re.compile(r"^\s*(?P<column>.+?)\s*(?P<op><=|>=|!=|==|=|<|>)\s*(?P<value>.*?)\s*$")
@@ -57,7 +56,7 @@ def _check_condition(condition: Condition, model: TrainedModel) -> ColumnSchema:
         if condition.op not in ("=", "==", "!="):
             raise DoppelInputError(f"Condition '{condition}': '{spec.name}' is categorical; use = or !=.")
         column = model.encoder.columns[model.encoder.index_of(spec.name)]
-        assert isinstance(column, CategoricalColumn)
+        assert isinstance(column, CategoricalEncoder)
         if condition.value not in column.categories:
             shown = ", ".join(column.categories[:12]) + (" …" if len(column.categories) > 12 else "")
             raise DoppelInputError(f"Condition '{condition}': '{condition.value}' is not a value this model can "
@@ -97,32 +96,17 @@ def _keep_mask(decoded: dict[str, np.ndarray], conditions: list[Condition], mode
     return keep
 
 
-def _condition_vector(model: TrainedModel, conditions: list[Condition], count: int,
-                      generator: torch.Generator) -> torch.Tensor:
-    """Condition vectors for a batch: the first categorical equality, else DP shares."""
-    encoder = model.encoder
-    columns = encoder.condition_columns
-    width = model.condition_width
-    cond = torch.zeros(count, width)
-    if not columns:
-        return cond
-    offsets = np.cumsum([0] + [encoder.spans[i].slots for i in columns])
+def _steer(model: TrainedModel, conditions: list[Condition]) -> tuple[int, int] | None:
+    """(column index, slot) of the first equality condition on a categorical column: the
+    synthesizer may steer towards it; every row is still checked by rejection."""
     for condition in conditions:
-        if condition.op in ("=", "==") and encoder.index_of(condition.column) in columns:
-            k = columns.index(encoder.index_of(condition.column))
-            column = encoder.columns[columns[k]]
-            assert isinstance(column, CategoricalColumn)
-            cond[:, offsets[k] + column.categories.index(condition.value)] = 1.0
-            return cond
-    probabilities = encoder.condition_probabilities()
-    choice = torch.randint(len(columns), (count,), generator=generator)
-    for k, p in enumerate(probabilities):
-        rows = (choice == k).nonzero().squeeze(1)
-        if len(rows):
-            slot = torch.multinomial(torch.as_tensor(p, dtype=torch.float32), len(rows), replacement=True,
-                                     generator=generator)
-            cond[rows, offsets[k] + slot] = 1.0
-    return cond
+        spec = model.schema[condition.column]
+        if condition.op in ("=", "==") and spec.kind in (Kind.CATEGORICAL, Kind.BOOLEAN):
+            index = model.encoder.index_of(spec.name)
+            column = model.encoder.columns[index]
+            assert isinstance(column, CategoricalEncoder)
+            return index, column.categories.index(condition.value)
+    return None
 
 
 def sample(model: TrainedModel, rows: int, conditions: list[Condition] | None = None,
@@ -136,16 +120,15 @@ def sample(model: TrainedModel, rows: int, conditions: list[Condition] | None = 
     seed = seed if seed is not None else secrets.randbits(62)
     rng = np.random.default_rng(seed)
     generator = torch.Generator().manual_seed(seed)
+    given = _steer(model, conditions)
     kept: list[dict[str, np.ndarray]] = []
     found, tried = 0, 0
     with torch.random.fork_rng(devices=[]), torch.no_grad():
         torch.manual_seed(seed)
         for _ in range(max_rounds):
             count = min(batch_size, max(2 * (rows - found), 256))
-            noise = torch.randn(count, model.noise_dim, generator=generator)
-            cond = _condition_vector(model, conditions, count, generator)
-            encoded = activate(model.generator(noise, cond), model.encoder, hard=True).numpy()
-            decoded = model.encoder.inverse_transform(encoded, model.schema, rng)
+            encoded = model.synthesizer.sample(count, given, generator)
+            decoded = model.encoder.inverse_transform(encoded, model.schema)
             keep = _keep_mask(decoded, conditions, model)
             tried += count
             if keep.any():

@@ -28,9 +28,9 @@ def demo_path() -> Path:
 def demo_model(tmp_path_factory: pytest.TempPathFactory):
     """One DP model of the demo table at ε = 3, shared by the tests that only sample from it."""
     from engine.schema import infer_schema
-    from engine.sources import read_table
-    from engine.training import TrainingConfig, train
+    from engine.io import read_table
+    from engine.run import RunConfig
+    from engine.training import train
 
     table = read_table(DEMO)
-    return train(table.frame, infer_schema(table.frame), TrainingConfig(epsilon=3.0, epochs=4, seed=11),
-                 fingerprint=table.fingerprint)
+    return train(table.frame, infer_schema(table.frame), RunConfig(epsilon=3.0, epochs=4, seed=11))

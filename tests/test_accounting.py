@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from opacus.accountants import RDPAccountant
 
-from engine.privacy import PrivacyAccountant, default_delta
+from engine.privacy.accountant import PrivacyAccountant, default_delta
 from engine.schema import infer_schema
-from engine.sources import read_table
-from engine.training import TrainingConfig, train
+from engine.io import read_table
+from engine.run import RunConfig
+from engine.training import train
 from tests.conftest import DEMO
 
 
@@ -40,13 +41,13 @@ def test_default_delta() -> None:
 @pytest.mark.parametrize("epsilon, delta", [(1.0, None), (4.0, 1e-6)])
 def test_training_never_passes_target_and_counts_preprocessing(epsilon, delta) -> None:
     frame = read_table(DEMO).frame.head(800)
-    model = train(frame, infer_schema(frame), TrainingConfig(epsilon=epsilon, delta=delta, epochs=2, seed=1))
+    model = train(frame, infer_schema(frame), RunConfig(epsilon=epsilon, delta=delta, epochs=2, seed=1))
     s = model.summary
     assert s.epsilon_spent <= epsilon
     assert s.preprocessing_epsilon > 0
     training_only, everything = RDPAccountant(), RDPAccountant()
-    training_only.history = [(s.noise_multiplier, s.sample_rate, s.steps)]
-    everything.history = list(s.history)
-    assert len(s.history) > 1
+    training_only.history = [(s.facts["noise_multiplier"], s.facts["sample_rate"], s.facts["steps"])]
+    everything.history = list(s.releases)
+    assert len(s.releases) > 1
     assert training_only.get_epsilon(s.delta) < everything.get_epsilon(s.delta), "preprocessing adds to ε"
-    assert s.history[-1] == (s.noise_multiplier, s.sample_rate, s.steps)
+    assert s.releases[-1] == (s.facts["noise_multiplier"], s.facts["sample_rate"], s.facts["steps"])

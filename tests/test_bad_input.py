@@ -22,16 +22,19 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from engine import cli, parsing, sources
-from engine.bundle import save_bundle
+from engine import cli
+from engine.io import cells as parsing
+from engine.io import read_table, writing
+from engine.storage.bundle import save_bundle
 from engine.errors import DoppelInputError
-from engine.ledger import Ledger
+from engine.privacy.ledger import Ledger
 from engine.schema import Kind, Role, infer_schema
-from engine.training import MIN_ROWS, TrainingConfig, train
-from engine.workflow import export_sample, load_table, train_model
+from engine.run import RunConfig
+from engine.training import MIN_ROWS, train
+from engine.app.operations import export_sample, load_table, train_model
 from tests.conftest import ROOT
 
-FAST = dict(epochs=1, generator_hidden=(16,), discriminator_hidden=(16,), noise_dim=8, device="cpu", seed=3)
+FAST = dict(epochs=1, device="cpu", seed=3, settings=dict(generator_hidden=(16,), discriminator_hidden=(16,), noise_dim=8))
 
 
 def sha(path: Path) -> str:
@@ -86,8 +89,9 @@ def awkward(tmp_path_factory: pytest.TempPathFactory):
     schema["blank"].role = Role.LEARN
     schema["badge"].kind, schema["badge"].role = Kind.CATEGORICAL, Role.LEARN
     # most of ε on preprocessing keeps values in the output; the rest on 40 steps keeps σ (and time) moderate
-    config = TrainingConfig(epsilon=8.0, batch_size=30, preprocessing_fraction=0.95, **{**FAST, "epochs": 4})
-    model = train(table.frame, schema, config, source_name=path.name, fingerprint=table.fingerprint)
+    config = RunConfig(epsilon=8.0, preprocessing_fraction=0.95,
+                       **{**FAST, "epochs": 4, "settings": {**FAST["settings"], "batch_size": 30}})
+    model = train(table.frame, schema, config, source_name=path.name, dataset=table.fingerprint)
     return path, before, table, inferred, model
 
 
@@ -144,7 +148,7 @@ def test_awkward_export_trains_and_samples(awkward, tmp_path: Path) -> None:
 
 
 def read_back_columns(path: Path) -> list[str]:
-    return list(sources.read_table(path).frame.columns)
+    return list(read_table(path).frame.columns)
 
 
 # ----------------------------------------------------------------------- numbers, dates, mixtures
@@ -240,7 +244,7 @@ def test_text_in_a_column_set_to_numbers_is_refused_naming_row_and_cell(tmp_path
     schema["grade"].kind = Kind.INTEGER                 # the user insists; row 1 holds "n/a-ish"
     ledger = Ledger(tmp_path / "ledger.json")
     with pytest.raises(DoppelInputError) as info:
-        train_model(table, schema, TrainingConfig(epsilon=3.0, **FAST), ledger=ledger)
+        train_model(table, schema, RunConfig(epsilon=3.0, **FAST), ledger=ledger)
     one_line(str(info.value), "hr_export.csv", "'grade'", "row 1 ", "'n/a-ish'", "categorical")
     assert ledger.total(table.fingerprint) == 0.0       # refused before any budget was spent
     assert sha(path) == before
@@ -294,8 +298,8 @@ def test_only_a_unique_id_column_learned_trains_nothing_and_releases_no_id() -> 
     schema = infer_schema(frame)
     schema["badge"].kind, schema["badge"].role = Kind.CATEGORICAL, Role.LEARN
     events: list = []
-    model = train(frame, schema, TrainingConfig(epsilon=0.5, batch_size=20, **FAST), on_event=events.append)
-    assert model.summary.steps == 0 and 0 < model.summary.epsilon_spent <= 0.5
+    model = train(frame, schema, RunConfig(epsilon=0.5, **{**FAST, "settings": {**FAST["settings"], "batch_size": 20}}), on_event=events.append)
+    assert model.summary.facts["steps"] == 0 and 0 < model.summary.epsilon_spent <= 0.5
     assert any("Nothing is left to learn" in getattr(e, "text", "") for e in events)
     out = sample(model, 50, [])
     assert list(out.columns) == ["badge"] and out["badge"].isna().all()
@@ -438,7 +442,7 @@ def test_export_that_cannot_be_written_keeps_the_previous_file(
     out = folder / "synthetic.csv"
     out.write_bytes(b"the previous export\n")
     if problem == "full disk":
-        monkeypatch.setattr(sources.os, "fdopen", lambda fd, mode: io.BufferedWriter(_DiskWithRoom(fd, 100)))
+        monkeypatch.setattr(writing.os, "fdopen", lambda fd, mode: io.BufferedWriter(_DiskWithRoom(fd, 100)))
         expected = ("No space left", "free some disk space")
     else:
         real_open = os.open
@@ -448,7 +452,7 @@ def test_export_that_cannot_be_written_keeps_the_previous_file(
                 raise PermissionError(errno.EACCES, "Permission denied", str(target))
             return real_open(target, *args, **kwargs)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(sources.os, "open", read_only)
+        monkeypatch.setattr(writing.os, "open", read_only)
         expected = ("no permission to write", "choose another folder")
     code, err = run_cli(["sample", str(model_path), "--rows", "2000", "--out", str(out)], capsys)
     assert code == 2
@@ -460,7 +464,7 @@ def test_export_that_cannot_be_written_keeps_the_previous_file(
 def test_full_disk_while_writing_a_schema_or_bundle(awkward, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     schema = awkward[4].schema
     previous = schema.save(tmp_path / "schema.json").read_bytes()
-    monkeypatch.setattr(sources.os, "fdopen", lambda fd, mode: io.BufferedWriter(_DiskWithRoom(fd, 10)))
+    monkeypatch.setattr(writing.os, "fdopen", lambda fd, mode: io.BufferedWriter(_DiskWithRoom(fd, 10)))
     with pytest.raises(DoppelInputError) as info:
         schema.save(tmp_path / "schema.json")
     one_line(str(info.value), "schema.json", "No space left")

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import torch
 
-from engine.bundle import load_bundle, read_metadata, save_bundle
+from engine.storage.bundle import load_bundle, read_metadata, save_bundle
 from engine.errors import BundleError
 from engine.generation import sample
 
@@ -20,13 +20,16 @@ def test_round_trip_gives_identical_samples(demo_model, tmp_path: Path) -> None:
     loaded = load_bundle(path)
     pd.testing.assert_frame_equal(sample(demo_model, 300, seed=4), sample(loaded, 300, seed=4))
     meta = read_metadata(path)
-    for key in ("schema", "encoder", "privacy", "source_fingerprint", "versions", "architecture"):
+    for key in ("schema", "encoder", "privacy", "run_id", "versions", "synthesizer"):
         assert key in meta
+    assert meta["synthesizer"]["name"] == "dpgan" and "members" in meta["synthesizer"]["architecture"]
     privacy = meta["privacy"]
-    for key in ("epsilon_spent", "delta", "noise_multiplier", "sample_rate", "steps", "accountant", "history"):
+    for key in ("epsilon_spent", "delta", "accountant", "releases", "epsilon_curve"):
         assert key in privacy
+    for key in ("noise_multiplier", "sample_rate", "steps"):
+        assert key in privacy["facts"]
     assert all(c["missing_rate"] is None for c in meta["schema"]["columns"]), "no observed statistics stored"
-    assert meta["source_fingerprint"] == demo_model.fingerprint and len(meta["source_fingerprint"]) == 64
+    assert "seconds" not in privacy and "rows_per_second" not in privacy, "no timings stored"
     assert "torch" in meta["versions"] and "opacus" in meta["versions"]
 
 
@@ -44,9 +47,9 @@ def test_tampered_weights_are_refused(demo_model, tmp_path: Path) -> None:
     path = save_bundle(demo_model, tmp_path / "demo.doppel")
 
     def flip(files: dict[str, bytes]) -> None:
-        weights = bytearray(files["generator.safetensors"])
+        weights = bytearray(files["model.safetensors"])
         weights[-1] ^= 0xFF
-        files["generator.safetensors"] = bytes(weights)
+        files["model.safetensors"] = bytes(weights)
     with pytest.raises(BundleError, match="modified"):
         load_bundle(_rewrite(path, tmp_path / "tampered.doppel", flip))
 
@@ -84,17 +87,17 @@ def test_missing_bundle(tmp_path: Path) -> None:
 
 def test_bundle_keeps_every_ensemble_member_and_refuses_an_edited_count(demo_model, tmp_path: Path) -> None:
     path = save_bundle(demo_model, tmp_path / "demo.doppel")
-    k = len(demo_model.generator.members)
-    assert read_metadata(path)["architecture"]["members"] == k
+    k = len(demo_model.synthesizer.ensemble.members)
+    assert read_metadata(path)["synthesizer"]["architecture"]["members"] == k
     loaded = load_bundle(path)
-    for mine, theirs in zip(demo_model.generator.members, loaded.generator.members, strict=True):
+    for mine, theirs in zip(demo_model.synthesizer.ensemble.members, loaded.synthesizer.ensemble.members, strict=True):
         for (name, a), (_, b) in zip(mine.state_dict().items(), theirs.state_dict().items(), strict=True):
             assert torch.equal(a, b), name
 
     def set_members(count: int):
         def edit(files: dict[str, bytes]) -> None:
             meta = json.loads(files["metadata.json"])
-            meta["architecture"]["members"] = count
+            meta["synthesizer"]["architecture"]["members"] = count
             files["metadata.json"] = json.dumps(meta).encode()
         return edit
     for count in (k + 1, 10_000):

@@ -20,18 +20,22 @@ import pandas as pd
 import pytest
 from opacus.accountants import RDPAccountant
 
-from engine import cli, privacy, sources, workflow
-from engine.bundle import TrainedModel, load_bundle, save_bundle
-from engine.checkpoint import Checkpoint, checkpoint_folder, claimed, load_checkpoint, save_checkpoint
+from engine import cli
+from engine.app import operations as workflow
+from engine.io import writing
+from engine.privacy import accountant as privacy
+from engine.storage.bundle import TrainedModel, load_bundle, save_bundle
+from engine.storage.checkpoint import Checkpoint, checkpoint_folder, claimed, load_checkpoint, save_checkpoint
 from engine.errors import DoppelInputError
 from engine.generation import sample
-from engine.ledger import Ledger
+from engine.privacy.ledger import Ledger
 from engine.schema import Schema, infer_schema
-from engine.sources import LoadedTable, read_table, write_table
-from engine.training import TrainingConfig, train
+from engine.io import LoadedTable, read_table, write_table
+from engine.run import RunConfig
+from engine.training import train
 from tests.conftest import DEMO, ROOT
 
-SMALL = dict(generator_hidden=(32, 32), discriminator_hidden=(32, 32), noise_dim=16, device="cpu")
+SMALL = dict(device="cpu", settings=dict(generator_hidden=(32, 32), discriminator_hidden=(32, 32), noise_dim=16))
 SEED = 918_273_645_546      # distinctive, so its absence from a checkpoint's bytes means something
 
 
@@ -40,7 +44,7 @@ class Run:
     path: Path
     table: LoadedTable
     schema: Schema
-    config: TrainingConfig
+    config: RunConfig
     model: TrainedModel
     checkpoint: Path
 
@@ -53,9 +57,9 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Run:
     path.write_text("".join(DEMO.read_text(encoding="utf-8").splitlines(keepends=True)[:301]), encoding="utf-8")
     table = read_table(path)
     schema = infer_schema(table.frame)
-    config = TrainingConfig(epsilon=3.0, epochs=3, seed=7, **SMALL)
+    config = RunConfig(epsilon=3.0, epochs=3, seed=7, **SMALL)
     states: list[Checkpoint] = []
-    model = train(table.frame, schema, config, fingerprint=table.fingerprint, run_id="r0", on_checkpoint=states.append)
+    model = train(table.frame, schema, config, dataset=table.fingerprint, run_id="r0", on_checkpoint=states.append)
     assert states and 0 < states[0].step < states[0].steps
     return Run(path, table, schema, config, model, save_checkpoint(states[0], folder / "r0.ckpt"))
 
@@ -130,14 +134,16 @@ def test_killed_training_keeps_outputs_and_resumes_without_spending_twice(small:
     assert cli.main([*command, "--resume", "--json"], out=out) == 0
     assert f"Resuming at step {checkpoint.step} of {checkpoint.steps}" in capsys.readouterr().err
     summary = json.loads(out.getvalue().strip().splitlines()[-1])
-    assert summary["steps"] == checkpoint.steps and summary["sample_rate"] == checkpoint.sample_rate
-    assert summary["noise_multiplier"] == pytest.approx(checkpoint.noise_multiplier, rel=1e-6)
+    plan_facts = checkpoint.synthesizer
+    assert summary["steps"] == checkpoint.steps and summary["sample_rate"] == plan_facts["sample_rate"]
+    assert summary["noise_multiplier"] == pytest.approx(plan_facts["noise_multiplier"], rel=1e-6)
     model = load_bundle(bundle)
-    plan = checkpoint.preprocessing + [(checkpoint.noise_multiplier, checkpoint.sample_rate, checkpoint.steps)]
-    assert [tuple(h) for h in model.summary.history] == plan, "one plan, its steps counted once"
+    plan = [tuple(h) for h in checkpoint.accountant["history"]] + [
+        (plan_facts["noise_multiplier"], plan_facts["sample_rate"], checkpoint.steps)]
+    assert [tuple(h) for h in model.summary.releases] == plan, "one plan, its steps counted once"
     rdp = RDPAccountant()
     rdp.history = plan
-    plan_epsilon = rdp.get_epsilon(checkpoint.delta - checkpoint.domain_delta, alphas=list(privacy.ORDERS))
+    plan_epsilon = rdp.get_epsilon(checkpoint.accountant["delta"] - checkpoint.accountant["domain_delta"], alphas=list(privacy.ORDERS))
     assert model.summary.epsilon_spent <= min(plan_epsilon, 3.0) + 1e-9
     [entry] = ledger.entries(small.table.fingerprint)
     assert (entry.run, entry.resumable, entry.label) == (checkpoint.run, False, bundle.name)
@@ -153,10 +159,10 @@ def test_a_stale_checkpoint_is_charged_as_a_new_run(small: Run) -> None:
     checkpoint = load_checkpoint(small.checkpoint)
     fingerprint = small.table.fingerprint
     # the run went on after this checkpoint (a later state may have been released)
-    ledger.record(fingerprint, checkpoint.epsilon_spent + 0.1, checkpoint.delta, "unfinished", run=checkpoint.run,
+    ledger.record(fingerprint, checkpoint.epsilon_spent + 0.1, checkpoint.accountant["delta"], "unfinished", run=checkpoint.run,
                   steps=checkpoint.step + 3, resumable=True)
     events: list[object] = []
-    model = workflow.train_model(small.table, small.schema, checkpoint.training_config(device="cpu"), ledger=ledger,
+    model = workflow.train_model(small.table, small.schema, checkpoint.run_config(device="cpu"), ledger=ledger,
                                  resume=small.checkpoint, on_event=events.append)
     assert any("charged as a new run" in getattr(e, "text", "") for e in events)
     entries = ledger.entries(fingerprint)
@@ -168,7 +174,7 @@ def test_a_stale_checkpoint_is_charged_as_a_new_run(small: Run) -> None:
 def test_resume_refuses_other_settings_tables_and_files(small: Run, tmp_path: Path) -> None:
     ledger = Ledger()
     checkpoint = load_checkpoint(small.checkpoint)
-    config = checkpoint.training_config(device="cpu")
+    config = checkpoint.run_config(device="cpu")
     other_settings = replace(config, epsilon=2.0)
     with pytest.raises(DoppelInputError, match=r"epsilon=3\.0.*same settings"):
         workflow.train_model(small.table, small.schema, other_settings, ledger=ledger, resume=small.checkpoint)
@@ -197,7 +203,7 @@ def test_failed_bundle_save_keeps_the_previous_bundle(small: Run, tmp_path: Path
     def full_disk(src: object, dst: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(sources.os, "replace", full_disk)
+    monkeypatch.setattr(writing.os, "replace", full_disk)
     with pytest.raises(DoppelInputError, match="No space left"):
         save_bundle(small.model, bundle)
     assert bundle.read_bytes() == old and [p.name for p in tmp_path.iterdir()] == ["m.doppel"]
@@ -207,7 +213,7 @@ def test_failed_bundle_save_keeps_the_previous_bundle(small: Run, tmp_path: Path
 
 _WRITER = """
 import sys
-from engine.ledger import Ledger
+from engine.privacy.ledger import Ledger
 ledger, name = Ledger(), sys.argv[1]
 for i in range(1, 21):
     ledger.record("table", 0.01, 1e-5, f"{name}-{i}")
@@ -229,8 +235,8 @@ def test_ledger_keeps_every_entry_of_concurrent_processes(tmp_path: Path) -> Non
 
 _LOOP = """
 import itertools, sys
-from engine.checkpoint import load_checkpoint, save_checkpoint
-from engine.ledger import Ledger
+from engine.storage.checkpoint import load_checkpoint, save_checkpoint
+from engine.privacy.ledger import Ledger
 ledger, checkpoint = Ledger(), load_checkpoint(sys.argv[1])
 print("ready", flush=True)
 for i in itertools.count(1):

@@ -9,13 +9,15 @@ import pytest
 import torch
 
 from engine import training
-from engine.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from engine.storage.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from engine.schema import infer_schema
-from engine.sources import read_table
-from engine.training import ENSEMBLE_SIZE, TrainingConfig, kept_epoch, train
+from engine.io import read_table
+from engine.run import RunConfig
+from engine.synthesizers.dpgan.synthesizer import ENSEMBLE_SIZE, kept_epoch
+from engine.training import train
 
 DEMO = Path(__file__).resolve().parents[1] / "resources" / "demo" / "employees.csv"
-SMALL = dict(generator_hidden=(32, 32), discriminator_hidden=(32, 32), noise_dim=16, device="cpu")
+SMALL = dict(device="cpu", settings=dict(generator_hidden=(32, 32), discriminator_hidden=(32, 32), noise_dim=16))
 
 
 def test_kept_epochs_are_the_second_half_and_at_most_the_ensemble_size() -> None:
@@ -27,13 +29,15 @@ def test_kept_epochs_are_the_second_half_and_at_most_the_ensemble_size() -> None
 
 
 def test_each_row_comes_from_one_member_in_turn(demo_model) -> None:
-    members = demo_model.generator.members
+    ensemble = demo_model.synthesizer.ensemble
+    members = ensemble.members
     k = len(members)
     assert k >= 2, "the epochs of the second half of training"
-    noise = torch.randn(4 * k + 1, demo_model.noise_dim)
-    cond = torch.zeros(4 * k + 1, demo_model.condition_width)
+    architecture = demo_model.synthesizer.model_state()[1]
+    noise = torch.randn(4 * k + 1, architecture["noise_dim"])
+    cond = torch.zeros(4 * k + 1, architecture["condition_width"])
     with torch.no_grad():
-        out = demo_model.generator(noise, cond)
+        out = ensemble(noise, cond)
         for i, member in enumerate(members):
             torch.testing.assert_close(out[i::k], member(noise[i::k], cond[i::k]))
         assert not torch.allclose(members[0](noise, cond), members[-1](noise, cond)), "different epochs"
@@ -43,13 +47,13 @@ def test_a_resumed_run_keeps_the_snapshots_of_its_checkpoint(tmp_path: Path, mon
     monkeypatch.setattr(training, "CHECKPOINT_SECONDS", 0.0)   # a checkpoint at every epoch's end
     frame = read_table(DEMO).frame.head(300)
     schema = infer_schema(frame)
-    config = TrainingConfig(epsilon=3.0, epochs=4, seed=5, **SMALL)
+    config = RunConfig(epsilon=3.0, epochs=4, seed=5, **SMALL)
     states: list[Checkpoint] = []
     train(frame, schema, config, run_id="r", on_checkpoint=states.append)
     last = load_checkpoint(save_checkpoint(states[-1], tmp_path / "r.ckpt"))
     assert sum(k.startswith("snapshot/") for k in last.tensors), "epoch 3's generator is in the checkpoint"
     resumed = train(frame, schema, config, run_id="r", resume=last)
-    first = resumed.generator.members[0].state_dict()
+    first = resumed.synthesizer.ensemble.members[0].state_dict()
     for key, value in first.items():
         torch.testing.assert_close(value, last.tensors[f"snapshot/0/{key}"])
-    assert len(resumed.generator.members) == 2
+    assert len(resumed.synthesizer.ensemble.members) == 2

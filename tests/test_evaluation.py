@@ -12,7 +12,7 @@ import pytest
 from engine.errors import DoppelInputError
 from engine.evaluation import BANDS, band, evaluate, split_holdout
 from engine.schema import infer_schema
-from engine.sources import read_table
+from engine.io import read_table
 from tests.conftest import DEMO
 
 
@@ -142,9 +142,11 @@ def test_run_facts_from_a_trained_model(demo_model) -> None:
     result = evaluate(frame, synth, demo_model.schema, model_summary=demo_model.summary, ledger_total=4.5)
     run = result.run
     assert run.epsilon == demo_model.summary.epsilon_spent and run.delta == demo_model.summary.delta
-    assert run.noise_multiplier > 0 and run.steps == demo_model.summary.steps and run.ledger_total == 4.5
+    facts = dict(run.facts)
+    assert facts["noise_multiplier"] > 0 and facts["steps"] == demo_model.summary.facts["steps"]
+    assert run.ledger_total == 4.5 and run.synthesizer == "dpgan"
     steps, eps = zip(*run.epsilon_curve)
-    assert steps[0] == 0 and steps[-1] == run.steps
+    assert steps[0] == 0 and steps[-1] == facts["steps"]
     assert all(b >= a for a, b in zip(eps, eps[1:]))
     assert eps[-1] == pytest.approx(run.epsilon, rel=0.25)
     assert 0 < result.marginal < 1 and 0 <= result.privacy.mia_advantage <= 1

@@ -8,8 +8,9 @@ import pytest
 from engine.errors import DoppelInputError
 from engine.generation import Condition, sample
 from engine.schema import infer_schema
-from engine.sources import read_table
-from engine.training import TrainingConfig, train
+from engine.io import read_table
+from engine.run import RunConfig
+from engine.training import train
 from tests.conftest import DEMO
 
 
@@ -41,7 +42,7 @@ def test_unique_category_never_appears(demo_model) -> None:
 
 def test_unique_category_withheld_even_at_huge_epsilon() -> None:
     table = read_table(DEMO)
-    model = train(table.frame, infer_schema(table.frame), TrainingConfig(epsilon=1000.0, epochs=1, seed=5))
+    model = train(table.frame, infer_schema(table.frame), RunConfig(epsilon=1000.0, epochs=1, seed=5))
     encoder_roles = model.encoder.columns[model.encoder.index_of("job_role")].categories
     assert "Chief Data Officer" not in encoder_roles and "Software Engineer" in encoder_roles
 
@@ -50,7 +51,7 @@ def test_public_category_list_is_honoured() -> None:
     table = read_table(DEMO)
     schema = infer_schema(table.frame)
     schema["department"].public_categories = ["Sales", "Engineering", "Legal"]
-    model = train(table.frame, schema, TrainingConfig(epsilon=3.0, epochs=1, seed=6))
+    model = train(table.frame, schema, RunConfig(epsilon=3.0, epochs=1, seed=6))
     column = model.encoder.columns[model.encoder.index_of("department")]
     assert column.categories == ["Sales", "Engineering", "Legal"]
     rows = sample(model, 2000, seed=7)
@@ -61,7 +62,7 @@ def test_constraints_hold_and_public_bounds_clip() -> None:
     table = read_table(DEMO)
     schema = infer_schema(table.frame)
     schema["salary"].public_min, schema["salary"].public_max = 40_000, 150_000
-    model = train(table.frame, schema, TrainingConfig(epsilon=5.0, epochs=2, seed=8))
+    model = train(table.frame, schema, RunConfig(epsilon=5.0, epochs=2, seed=8))
     rows = sample(model, 2000, seed=9)
     assert rows["salary"].min() >= 40_000 and rows["salary"].max() <= 150_000
     ended = pd.to_datetime(rows["termination_date"])
@@ -72,7 +73,7 @@ def test_fake_role_fills_values_that_are_not_from_the_data() -> None:
     table = read_table(DEMO)
     schema = infer_schema(table.frame)
     schema["full_name"].role = schema["full_name"].role.FAKE
-    model = train(table.frame, schema, TrainingConfig(epsilon=3.0, epochs=1, seed=10))
+    model = train(table.frame, schema, RunConfig(epsilon=3.0, epochs=1, seed=10))
     rows = sample(model, 300, seed=11)
     assert "full_name" in rows.columns and rows["full_name"].notna().all()
     assert list(rows.columns).index("full_name") == 0, "source column order is kept"

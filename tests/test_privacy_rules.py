@@ -13,23 +13,29 @@ import zipfile
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from opacus.accountants import RDPAccountant
 from scipy.stats import norm
 
-from engine import privacy, training
-from engine.bundle import load_bundle, save_bundle
-from engine.encoding import THRESHOLD_WEIGHT, release_weights
+from engine.privacy import accountant as privacy
+from engine.privacy import mechanisms
+from engine.synthesizers.dpgan import steps
+from engine.synthesizers.dpgan.conditions import Conditions
+from engine.storage.bundle import load_bundle, save_bundle
+from engine.encoding import release_weights
 from engine.errors import DoppelInputError
 from engine.generation import sample
-from engine.ledger import Ledger
-from engine.privacy import PrivacyAccountant, category_threshold, default_delta
+from engine.privacy.ledger import Ledger
+from engine.privacy.accountant import PrivacyAccountant, default_delta
+from engine.privacy.mechanisms import category_threshold
 from engine.schema import Role, infer_schema
-from engine.sources import read_table
-from engine.training import TrainingConfig, train
-from engine import workflow
+from engine.io import read_table
+from engine.run import RunConfig
+from engine.training import train
+from engine.app import operations as workflow
 from tests.conftest import DEMO
 
-SMALL = dict(generator_hidden=(32, 32), discriminator_hidden=(32, 32), noise_dim=16, device="cpu")
+SMALL = dict(device="cpu", settings=dict(generator_hidden=(32, 32), discriminator_hidden=(32, 32), noise_dim=16))
 LEARNED = ["department", "job_level", "gender", "age", "salary", "overtime", "remote", "attrition"]
 
 
@@ -47,13 +53,13 @@ def _table(demo: pd.DataFrame, n: int, columns: list[str] = LEARNED) -> pd.DataF
 @pytest.mark.parametrize("epsilon, delta, n", [(0.5, None, 300), (2.0, 1e-6, 200), (8.0, None, 500)])
 def test_final_epsilon_within_target(demo, epsilon, delta, n) -> None:
     frame = _table(demo, n)
-    model = train(frame, infer_schema(frame), TrainingConfig(epsilon=epsilon, delta=delta, epochs=2, **SMALL))
+    model = train(frame, infer_schema(frame), RunConfig(epsilon=epsilon, delta=delta, epochs=2, **SMALL))
     s = model.summary
     assert s.epsilon_spent <= epsilon + 1e-9
     assert s.delta == (delta if delta is not None else default_delta(n))
     # the reported figure is an upper bound recomputed independently from the stored history
     rdp = RDPAccountant()
-    rdp.history = [tuple(h) for h in s.history]
+    rdp.history = [tuple(h) for h in s.releases]
     assert rdp.get_epsilon(0.9 * s.delta, alphas=list(privacy.ORDERS)) <= epsilon + 1e-9
     assert s.epsilon_spent <= rdp.get_epsilon(0.9 * s.delta, alphas=list(privacy.ORDERS)) + 1e-9
 
@@ -61,15 +67,15 @@ def test_final_epsilon_within_target(demo, epsilon, delta, n) -> None:
 def test_preprocessing_spend_is_in_final_epsilon(demo) -> None:
     frame = _table(demo, 300)
     schema = infer_schema(frame)
-    model = train(frame, schema, TrainingConfig(epsilon=2.0, epochs=2, **SMALL))
+    model = train(frame, schema, RunConfig(epsilon=2.0, epochs=2, **SMALL))
     s = model.summary
     training_only = RDPAccountant()
-    training_only.history = [(s.noise_multiplier, s.sample_rate, s.steps)]
+    training_only.history = [(s.facts["noise_multiplier"], s.facts["sample_rate"], s.facts["steps"])]
     everything = RDPAccountant()
-    everything.history = [tuple(h) for h in s.history]
-    assert s.history[-1] == (s.noise_multiplier, s.sample_rate, s.steps)
+    everything.history = [tuple(h) for h in s.releases]
+    assert s.releases[-1] == (s.facts["noise_multiplier"], s.facts["sample_rate"], s.facts["steps"])
     # every preprocessing release is in the history, with noise σ_pre / w and q = 1
-    pre = [(sig, q, k) for sig, q, k in s.history[:-1]]
+    pre = [(sig, q, k) for sig, q, k in s.releases[:-1]]
     assert all(q == 1.0 for _, q, _ in pre)
     charged = sum(k / sig ** 2 for sig, _, k in pre) * s.preprocessing_sigma ** 2
     # a numeric column whose range could not be found makes no fine release (weight 1 unspent)
@@ -87,8 +93,8 @@ def test_domain_delta_share_is_reserved_and_threshold_matches_it() -> None:
     sigma, column_delta = 3.7, 2.5e-7
     t = category_threshold(sigma, column_delta)
     # a category that goes from 1 row (never considered) to 2 rows crosses t w.p. column_delta
-    assert norm.sf(t, loc=privacy.MIN_CATEGORY_ROWS, scale=sigma) == pytest.approx(column_delta, rel=1e-6)
-    assert privacy.dp_category_domain({"solo": 1}, 1e-9, 0.5, np.random.default_rng(0)) == {}
+    assert norm.sf(t, loc=mechanisms.MIN_CATEGORY_ROWS, scale=sigma) == pytest.approx(column_delta, rel=1e-6)
+    assert mechanisms.dp_category_domain({"solo": 1}, 1e-9, 0.5, np.random.default_rng(0)) == {}
 
 
 def test_singleton_category_never_appears_even_at_huge_epsilon(demo, tmp_path) -> None:
@@ -96,7 +102,7 @@ def test_singleton_category_never_appears_even_at_huge_epsilon(demo, tmp_path) -
     frame.loc[17, "department"] = "Astronaut"          # held by one employee
     frame.loc[40, "job_level"] = "9"                     # numeric outliers are not thresholded, labels are
     schema = infer_schema(frame)
-    model = train(frame, schema, TrainingConfig(epsilon=1000.0, epochs=2, **SMALL))
+    model = train(frame, schema, RunConfig(epsilon=1000.0, epochs=2, **SMALL))
     dept = model.encoder.columns[model.encoder.index_of("department")]
     assert "Astronaut" not in dept.categories
     assert {"Sales", "Engineering"} <= set(dept.categories), "common categories still released"
@@ -119,13 +125,13 @@ def test_each_discriminator_update_is_one_poisson_sampled_noised_step(demo, monk
     rec = _Recorder()
     rec.sizes, rec.sigmas, rec.steps = [], [], 0
 
-    class Module(training.GradSampleModuleFastGradientClipping):
+    class Module(steps.GradSampleModuleFastGradientClipping):
         def forward(self, x):
             if self.hooks_enabled:                 # the DP step (generator step runs with hooks off)
                 rec.sizes.append(len(x))
             return super().forward(x)
 
-    class Optimizer(training.DPOptimizerFastGradientClipping):
+    class Optimizer(steps.DPOptimizerFastGradientClipping):
         def __init__(self, *a, **k):
             super().__init__(*a, **k)
             rec.sigmas.append(self.noise_multiplier)
@@ -134,16 +140,17 @@ def test_each_discriminator_update_is_one_poisson_sampled_noised_step(demo, monk
             rec.steps += 1
             return super().step(*a, **k)
 
-    monkeypatch.setattr(training, "GradSampleModuleFastGradientClipping", Module)
-    monkeypatch.setattr(training, "DPOptimizerFastGradientClipping", Optimizer)
+    monkeypatch.setattr(steps, "GradSampleModuleFastGradientClipping", Module)
+    monkeypatch.setattr(steps, "DPOptimizerFastGradientClipping", Optimizer)
     n = 400
     frame = _table(demo, n)
-    model = train(frame, infer_schema(frame), TrainingConfig(epsilon=3.0, epochs=6, batch_size=80, **SMALL))
+    model = train(frame, infer_schema(frame), RunConfig(epsilon=3.0, epochs=6, device="cpu",
+                                                             settings={**SMALL["settings"], "batch_size": 80}))
     s = model.summary
-    assert rec.sigmas == [s.noise_multiplier] and s.noise_multiplier > 0.3
-    assert rec.steps == s.steps == len(rec.sizes), "one noised optimizer step per discriminator update"
+    assert rec.sigmas == [s.facts["noise_multiplier"]] and s.facts["noise_multiplier"] > 0.3
+    assert rec.steps == s.facts["steps"] == len(rec.sizes), "one noised optimizer step per discriminator update"
     real = np.array(rec.sizes) - 80                     # [real; fake], 80 fake rows per step
-    assert s.sample_rate == pytest.approx(80 / n)
+    assert s.facts["sample_rate"] == pytest.approx(80 / n)
     # Poisson sampling: batch sizes vary, binomial(n, q) mean and variance
     assert real.std() > 0
     assert abs(real.mean() - 80) < 4 * np.sqrt(n * 0.2 * 0.8 / len(real))
@@ -152,9 +159,9 @@ def test_each_discriminator_update_is_one_poisson_sampled_noised_step(demo, monk
 
 def test_fake_conditions_come_from_dp_frequencies_only(demo) -> None:
     frame = _table(demo, 600, ["department", "gender", "attrition", "salary"])
-    model = train(frame, infer_schema(frame), TrainingConfig(epsilon=6.0, epochs=1, **SMALL))
+    model = train(frame, infer_schema(frame), RunConfig(epsilon=6.0, epochs=1, **SMALL))
     enc = model.encoder
-    conditions = training._Conditions(enc, training.torch.device("cpu"))
+    conditions = Conditions(enc, torch.device("cpu"))
     probabilities = enc.condition_probabilities()
     assert probabilities, "some categorical column is released"
     for k, p in enumerate(probabilities):
@@ -175,7 +182,7 @@ def test_pii_columns_absent_from_model_and_output(demo, tmp_path) -> None:
     schema = infer_schema(frame)
     pii = [c.name for c in schema.columns if c.role is Role.IDENTIFIER]
     assert {"employee_id", "full_name", "email"} <= set(pii)
-    model = train(frame, schema, TrainingConfig(epsilon=2.0, epochs=1, **SMALL))
+    model = train(frame, schema, RunConfig(epsilon=2.0, epochs=1, **SMALL))
     out = sample(model, 500)
     assert not set(pii) & set(out.columns)
     assert not set(pii) & {c.name for c in model.encoder.columns}
@@ -185,7 +192,7 @@ def test_pii_columns_absent_from_model_and_output(demo, tmp_path) -> None:
         assert not any(str(v) in text for v in frame[column].head(50))
     # a FAKE column is filled with made-up values, not taken from the table
     schema["email"].role, schema["email"].fake = Role.FAKE, "email"
-    model = train(frame, schema, TrainingConfig(epsilon=2.0, epochs=1, **SMALL))
+    model = train(frame, schema, RunConfig(epsilon=2.0, epochs=1, **SMALL))
     faked = sample(model, 300)["email"]
     assert not set(faked) & set(frame["email"])
 
@@ -216,8 +223,8 @@ def test_training_stops_when_next_step_would_pass_budget(demo, monkeypatch) -> N
 
     monkeypatch.setattr(PrivacyAccountant, "plan_training", too_small)
     frame = _table(demo, 300)
-    model = train(frame, infer_schema(frame), TrainingConfig(epsilon=1.0, epochs=8, **SMALL))
-    assert 0 < model.summary.steps < planned["steps"]
+    model = train(frame, infer_schema(frame), RunConfig(epsilon=1.0, epochs=8, **SMALL))
+    assert 0 < model.summary.facts["steps"] < planned["steps"]
     assert model.summary.epsilon_spent <= 1.0 + 1e-9
 
 
@@ -232,7 +239,7 @@ def test_ledger_sums_runs_and_blocks_a_run_over_the_ceiling(demo, tmp_path) -> N
     assert ledger.total(table.fingerprint) == pytest.approx(2.5)
     assert ledger.would_exceed(table.fingerprint, 1.0)
     with pytest.raises(DoppelInputError, match="ceiling"):
-        workflow.train_model(table, infer_schema(table.frame), TrainingConfig(epsilon=1.0, epochs=1, **SMALL),
+        workflow.train_model(table, infer_schema(table.frame), RunConfig(epsilon=1.0, epochs=1, **SMALL),
                              ledger=ledger)
     assert ledger.total(table.fingerprint) == pytest.approx(2.5), "refused before spending anything"
 
@@ -245,7 +252,7 @@ def test_bundle_metadata_has_no_observed_statistics_and_no_seed(demo, tmp_path) 
     schema = infer_schema(frame)
     assert schema["salary"].missing_rate and schema["salary"].missing_rate > 0
     seed = 918_273_645_546
-    model = train(frame, schema, TrainingConfig(epsilon=2.0, epochs=1, seed=seed, **SMALL))
+    model = train(frame, schema, RunConfig(epsilon=2.0, epochs=1, seed=seed, **SMALL))
     path = save_bundle(model, tmp_path / "m.doppel")
     with zipfile.ZipFile(path) as z:
         text = z.read("metadata.json").decode()
@@ -273,7 +280,7 @@ def test_train_sample_save_load_open_no_network_connection(demo, tmp_path, monke
     frame = demo.head(300).reset_index(drop=True)
     schema = infer_schema(frame)
     schema["full_name"].role, schema["full_name"].fake = Role.FAKE, "name"
-    model = train(frame, schema, TrainingConfig(epsilon=2.0, epochs=1, **SMALL))
+    model = train(frame, schema, RunConfig(epsilon=2.0, epochs=1, **SMALL))
     path = save_bundle(model, tmp_path / "m.doppel")
     out = sample(load_bundle(path), 200)
     assert len(out) == 200

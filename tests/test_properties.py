@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from engine.errors import DoppelInputError
 from engine.generation import sample
 from engine.schema import Kind, Role, infer_schema
-from engine.training import TrainingConfig, train
-from engine.workflow import load_table
+from engine.run import RunConfig
+from engine.training import train
+from engine.app.operations import load_table
 
 KINDS = ("categorical", "integer", "float", "date", "boolean")
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
@@ -83,9 +84,9 @@ def test_train_and_sample_keep_columns_and_kinds_or_refuse_clearly(frame: pd.Dat
         table = load_table(path)
         schema = infer_schema(table.frame)
         # most of ε on the DP preprocessing, so small tables keep some values; the rest on 16 steps
-        config = TrainingConfig(epsilon=epsilon, epochs=4, batch_size=max(len(frame) // 4, 1),
-                                preprocessing_fraction=0.8, generator_hidden=(16,), discriminator_hidden=(16,),
-                                noise_dim=8, device="cpu", seed=0)
+        config = RunConfig(epsilon=epsilon, epochs=4, preprocessing_fraction=0.8, device="cpu", seed=0,
+                           settings=dict(batch_size=max(len(frame) // 4, 1), generator_hidden=(16,),
+                                         discriminator_hidden=(16,), noise_dim=8))
         try:
             model = train(table.frame, schema, config, source_name=path.name)
             out = sample(model, 80, seed=1)

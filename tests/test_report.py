@@ -15,9 +15,10 @@ import pytest
 from matplotlib.figure import Figure
 
 from engine.evaluation import evaluate
-from engine.report import figures, render_html, write_html
+from engine.evaluation.figures import figures
+from engine.evaluation.html import render_html, write_html
 from engine.schema import infer_schema
-from engine.sources import read_table
+from engine.io import read_table
 from tests.conftest import DEMO, ROOT
 
 
@@ -32,12 +33,15 @@ def result(small):
     synth = pd.DataFrame({c: small[c].to_numpy()[rng.permutation(len(small))] for c in small.columns})
     synth = synth.rename(columns={"remote": "remote"})
     return evaluate(small, synth, infer_schema(small), target="attrition",
-                    model_summary={"epsilon_spent": 2.9, "epsilon_target": 3.0, "delta": 1e-5,
-                                   "noise_multiplier": 1.1, "steps": 120, "epochs": 4.0, "sample_rate": 0.05,
+                    model_summary={"epsilon_spent": 2.9, "epsilon_target": 3.0, "delta": 1e-5, "synthesizer": "dpgan",
+                                   "facts": {"noise_multiplier": 1.1, "steps": 120, "epochs": 4.0,
+                                             "sample_rate": 0.05},
                                    "preprocessing_epsilon": 0.6, "accountant": "rdp",
-                                   "history": [[2.0, 1.0, 10], [1.1, 0.05, 120]]},
-                    ledger_total=5.9, training_log=[{"step": 60, "d_loss": 1.3, "g_loss": 0.8},
-                                                    {"step": 120, "d_loss": 1.2, "g_loss": 0.9}])
+                                   "releases": [[2.0, 1.0, 10], [1.1, 0.05, 120]],
+                                   "epsilon_curve": [[0, 0.6], [60, 2.0], [120, 2.9]]},
+                    ledger_total=5.9,
+                    training_log=[{"step": 60, "losses": {"discriminator": 1.3, "generator": 0.8}},
+                                  {"step": 120, "losses": {"discriminator": 1.2, "generator": 0.9}}])
 
 
 def test_figures_are_matplotlib_figures_by_key(result) -> None:

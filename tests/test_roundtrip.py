@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from engine.generation import sample
 from engine.schema import Kind, Role, infer_schema
-from engine.sources import read_table
-from engine.training import TrainingConfig, train
+from engine.io import read_table
+from engine.run import RunConfig
+from engine.training import train
 from tests.conftest import ADULT, DEMO
 
 
@@ -62,7 +62,7 @@ def test_adult_sample_round_trip(tmp_path) -> None:
     schema = infer_schema(table.frame)
     assert schema["age"].kind is Kind.INTEGER and schema["workclass"].kind is Kind.CATEGORICAL
     assert schema["workclass"].missing_rate > 0, "'?' reads as missing"
-    model = train(table.frame, schema, TrainingConfig(epsilon=3.0, epochs=3, seed=3))
+    model = train(table.frame, schema, RunConfig(epsilon=3.0, epochs=3, seed=3))
     synthetic = sample(model, 2000, seed=1)
     _check_against_source(synthetic, table.frame, schema)
     assert synthetic["workclass"].isna().any() or synthetic["occupation"].isna().any()
@@ -72,9 +72,9 @@ def test_seeded_runs_are_reproducible() -> None:
     table = read_table(DEMO)
     frame = table.frame.head(600)
     schema = infer_schema(frame)
-    config = TrainingConfig(epsilon=2.0, epochs=2, seed=42)
+    config = RunConfig(epsilon=2.0, epochs=2, seed=42)
     first, second = train(frame, schema, config), train(frame, schema, config)
-    assert first.summary.noise_multiplier == second.summary.noise_multiplier
+    assert first.summary.facts["noise_multiplier"] == second.summary.facts["noise_multiplier"]
     pd.testing.assert_frame_equal(sample(first, 200, seed=9), sample(second, 200, seed=9))
-    other = train(frame, schema, TrainingConfig(epsilon=2.0, epochs=2, seed=43))
+    other = train(frame, schema, RunConfig(epsilon=2.0, epochs=2, seed=43))
     assert not sample(other, 200, seed=9).equals(sample(first, 200, seed=9))

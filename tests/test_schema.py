@@ -9,7 +9,7 @@ import pytest
 
 from engine.errors import DoppelInputError
 from engine.schema import Kind, Role, Schema, infer_schema
-from engine.sources import read_table
+from engine.io import read_table
 from tests.conftest import DEMO
 
 

@@ -11,16 +11,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from engine import sources
+from engine.io import writing
 from engine.errors import DoppelInputError
-from engine.sources import (
-    SUPPORTED_EXTENSIONS,
-    atomic_write_bytes,
-    file_fingerprint,
-    list_sheets,
-    read_table,
-    write_table,
-)
+from engine.io import SUPPORTED_EXTENSIONS, atomic_write_bytes, list_sheets, read_table, write_table
+from engine.io.reading import file_fingerprint
 
 
 def sha(path: Path) -> str:
@@ -240,7 +234,7 @@ def test_atomic_write_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     def broken_replace(src: object, dst: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(sources.os, "replace", broken_replace)
+    monkeypatch.setattr(writing.os, "replace", broken_replace)
     with pytest.raises(DoppelInputError, match="metadata.json"):
         atomic_write_bytes(dest, b'{"v": 3}')
     assert dest.read_bytes() == b'{"v": 2}'
@@ -267,7 +261,7 @@ def test_write_to_read_only_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPat
                 raise PermissionError(13, "Permission denied", str(path))
             return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(sources.os, "open", guarded_open)
+        monkeypatch.setattr(writing.os, "open", guarded_open)
     try:
         with pytest.raises(DoppelInputError) as info:
             write_table(pd.DataFrame({"a": [1]}), folder / "out.parquet")

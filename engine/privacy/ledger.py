@@ -24,7 +24,7 @@ from filelock import FileLock
 from platformdirs import user_data_dir
 
 from engine.errors import DoppelInputError
-from engine.sources import atomic_write_bytes
+from engine.io import atomic_write_bytes
 
 DEFAULT_CEILING = 10.0
 

@@ -1,9 +1,10 @@
 """Saving and loading a trained model without pickle.
 
-A bundle is one zip file (``.doppel``) holding ``metadata.json`` (schema, encoder, privacy
-facts, source fingerprint, versions) and ``generator.safetensors`` (weights only). Loading
-parses JSON and tensors, never Python objects, and checks the weights' SHA-256 recorded in
-the metadata, so a foreign or tampered file is refused with a clear message.
+A bundle is one zip file (``.doppel``) holding ``metadata.json`` (public schema, DP encoder, the
+synthesizer's name and architecture, the run's privacy facts, a random run id, versions) and
+``model.safetensors`` (weights only). Loading parses JSON and tensors, never Python objects, and
+checks the weights' SHA-256 recorded in the metadata, so a foreign or tampered file is refused
+with a clear message. Nothing in it is an exact function of the source table's cells.
 """
 
 from __future__ import annotations
@@ -13,29 +14,26 @@ import io
 import json
 import platform
 import zipfile
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata as importlib_metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
 from engine.encoding import TableEncoder
 from engine.errors import BundleError
-from engine.model import Generator, GeneratorEnsemble
+from engine.io import atomic_write_bytes
+from engine.run import RunSummary
 from engine.schema import Schema
-from engine.sources import atomic_write_bytes
-
-if TYPE_CHECKING:
-    from engine.training import TrainingSummary
+from engine.synthesizers.model import TrainedModel
+from engine.synthesizers.registry import synthesizer_class
 
 BUNDLE_FORMAT = "doppel-model"
-BUNDLE_VERSION = 2   # 2: the generator is an ensemble of epoch snapshots
-MAX_MEMBERS = 64     # a larger count in the metadata means a damaged or edited file
+BUNDLE_VERSION = 3   # 3: any synthesizer; no source fingerprint, no timings
 METADATA = "metadata.json"
-WEIGHTS = "generator.safetensors"
+WEIGHTS = "model.safetensors"
 
 
 def package_versions() -> dict[str, str]:
@@ -49,44 +47,27 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-@dataclass
-class TrainedModel:
-    """Everything needed to generate rows: public schema, DP encoder, generator, privacy facts."""
-
-    schema: Schema
-    encoder: TableEncoder
-    generator: GeneratorEnsemble
-    noise_dim: int
-    generator_hidden: tuple[int, ...]
-    summary: "TrainingSummary"
-    fingerprint: str
-    created: str = ""
-    versions: dict[str, str] | None = None
-
-    @property
-    def condition_width(self) -> int:
-        return sum(self.encoder.spans[i].slots for i in self.encoder.condition_columns)
-
-    def metadata(self) -> dict[str, Any]:
-        return {
-            "format": BUNDLE_FORMAT,
-            "version": BUNDLE_VERSION,
-            "created": self.created or datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "schema": self.schema.public().to_json(),
-            "encoder": self.encoder.to_json(),
-            "architecture": {"noise_dim": self.noise_dim, "generator_hidden": list(self.generator_hidden),
-                             "condition_width": self.condition_width, "data_width": self.encoder.width,
-                             "members": len(self.generator.members)},
-            "privacy": self.summary.to_json(),
-            "source_fingerprint": self.fingerprint,
-            "versions": self.versions or package_versions(),
-        }
+def bundle_metadata(model: TrainedModel) -> dict[str, Any]:
+    """The bundle's ``metadata.json`` (without the weights' checksum)."""
+    _, architecture = model.synthesizer.model_state()
+    return {
+        "format": BUNDLE_FORMAT,
+        "version": BUNDLE_VERSION,
+        "created": model.created or datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "schema": model.schema.public().to_json(),
+        "encoder": model.encoder.to_json(),
+        "synthesizer": {"name": model.synthesizer.name, "architecture": architecture},
+        "privacy": model.summary.to_json(),
+        "run_id": model.run_id,
+        "versions": model.versions or package_versions(),
+    }
 
 
 def save_bundle(model: TrainedModel, path: str | Path) -> Path:
     """Write the bundle atomically: a crash never leaves a half-written or mixed model."""
-    weights = save_tensors({k: v.detach().cpu().contiguous() for k, v in model.generator.state_dict().items()})
-    meta = model.metadata()
+    tensors, _ = model.synthesizer.model_state()
+    weights = save_tensors(tensors)
+    meta = bundle_metadata(model)
     meta["weights_sha256"] = hashlib.sha256(weights).hexdigest()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -102,31 +83,19 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
 
 def load_bundle(path: str | Path) -> TrainedModel:
     """Rebuild a model from a bundle, refusing anything that is not exactly what we wrote."""
-    from engine.training import TrainingSummary
-
     path = Path(path)
     meta, weights = _open(path)
     try:
         schema = Schema.from_json(meta["schema"], source=f"Model {path.name}")
         encoder = TableEncoder.from_json(meta["encoder"])
-        arch = meta["architecture"]
-        members = int(arch["members"])
-        if not 1 <= members <= MAX_MEMBERS:
-            raise ValueError("member count")
-        generator = GeneratorEnsemble([
-            Generator(int(arch["noise_dim"]), int(arch["condition_width"]), int(arch["data_width"]),
-                      tuple(int(h) for h in arch["generator_hidden"])) for _ in range(members)])
-        generator.load_state_dict(load_tensors(weights))
-        privacy = dict(meta["privacy"])
-        privacy["history"] = [tuple(h) for h in privacy.get("history", [])]
-        summary = TrainingSummary(**privacy)
+        cls = synthesizer_class(str(meta["synthesizer"]["name"]))
+        synthesizer = cls.from_model_state(encoder, load_tensors(weights), dict(meta["synthesizer"]["architecture"]))
+        summary = RunSummary.from_json(meta["privacy"])
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise BundleError(f"Model {path.name} is damaged or from an incompatible version ({exc.__class__.__name__}); "
                           "train the model again.") from None
-    generator.eval()
-    return TrainedModel(schema=schema, encoder=encoder, generator=generator, noise_dim=int(arch["noise_dim"]),
-                        generator_hidden=tuple(int(h) for h in arch["generator_hidden"]), summary=summary,
-                        fingerprint=str(meta.get("source_fingerprint", "")), created=str(meta.get("created", "")),
+    return TrainedModel(schema=schema, encoder=encoder, synthesizer=synthesizer, summary=summary,
+                        run_id=str(meta.get("run_id", "")), created=str(meta.get("created", "")),
                         versions=dict(meta.get("versions", {})))
 
 
@@ -137,8 +106,8 @@ def _open(path: Path) -> tuple[dict[str, Any], bytes]:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
             if names != {METADATA, WEIGHTS}:
-                raise BundleError(f"{path.name} is not a Doppel model (unexpected contents); "
-                                  "open a .doppel file saved by Doppel.")
+                raise BundleError(f"{path.name} is not a Doppel model of this version (unexpected contents); "
+                                  "open a .doppel file saved by this Doppel, or train it again.")
             meta = json.loads(archive.read(METADATA).decode("utf-8"))
             weights = archive.read(WEIGHTS)
     except (zipfile.BadZipFile, IsADirectoryError):

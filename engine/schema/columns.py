@@ -10,43 +10,19 @@ number the model learns from the data goes through a DP mechanism in ``privacy``
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass, field, replace
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from engine import parsing
 from engine.errors import DoppelInputError
+from engine.io import atomic_write_bytes
+from engine.io import cells as parsing
+from engine.schema.kinds import FAKE_PROVIDERS, Kind, Role
 
 SCHEMA_VERSION = 1
-
-
-class Kind(str, Enum):
-    CATEGORICAL = "categorical"
-    CONTINUOUS = "continuous"
-    INTEGER = "integer"
-    DATE = "date"
-    BOOLEAN = "boolean"
-    TEXT = "text"  # free text or unique keys: never learned
-
-    @property
-    def numeric(self) -> bool:
-        """Kinds the model learns as numbers (through DP quantile bins)."""
-        return self in (Kind.CONTINUOUS, Kind.INTEGER, Kind.DATE)
-
-
-class Role(str, Enum):
-    LEARN = "learn"            # modelled under DP and present in the output
-    DROP = "drop"              # absent from model and output
-    IDENTIFIER = "identifier"  # PII or key: absent from model and output (the default for PII)
-    FAKE = "fake"              # present in the output, filled with fake values carrying nothing
-
-
-FAKE_PROVIDERS = ("name", "email", "phone_number", "ssn", "employee_id", "text")
 
 
 @dataclass
@@ -218,7 +194,6 @@ class Schema:
         self.constraints.append(Constraint(left, right))
 
     def save(self, path: str | Path) -> Path:
-        from engine.sources import atomic_write_bytes
         return atomic_write_bytes(path, json.dumps(self.to_json(), indent=2).encode("utf-8"))
 
     @classmethod
@@ -241,124 +216,3 @@ class Schema:
                 "fix the schema or infer a new one with 'doppel inspect'.")
         for column in self.learned:
             column.check_cells(frame[column.name], source)
-
-
-# --- inference -------------------------------------------------------------------------------
-
-_NAME_COLUMN = re.compile(r"(^|[_ .-])(full|first|last|given|family|sur|fore|middle|employee|person|maiden)?[_ .-]?name$")
-_EMAIL_COLUMN = re.compile(r"e[-_ ]?mail")
-_PHONE_COLUMN = re.compile(r"phone|mobile|cell|telephone|(^|[_ ])tel($|[_ ])|fax")
-_NATIONAL_ID_COLUMN = re.compile(r"ssn|social[_ ]?security|national[_ ]?id|passport|tax[_ ]?id|nino|insurance[_ ]?n|(^|[_ ])sin($|[_ ])|bsn|iban")
-_KEY_COLUMN = re.compile(r"(^|[_ ])(id|no|nr|num|number|key|code|uuid|guid)$|^id[_ ]|_id$|identifier")
-_BIRTH_COLUMN = re.compile(r"birth|dob|born")
-_ADDRESS_COLUMN = re.compile(r"address|street|postcode|zip|ip[_ ]?addr")
-_EMAIL_VALUE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-_PHONE_VALUE = re.compile(r"^\+?[\d ()./-]{7,20}$")
-_NATIONAL_ID_VALUE = re.compile(r"^(\d{3}-\d{2}-\d{4}|[A-Z]{2}\d{6}[A-D]|\d{2}\.?\d{2}\.?\d{2}[-.]?\d{3}\.?\d{2})$")
-_PERSON_NAME_VALUE = re.compile(r"^[A-Z][a-zA-Z'’-]+(\s[A-Z][a-zA-Z'’.-]*)+$")
-
-_DATE_PAIRS = (("start", "end"), ("hire", "termination"), ("hire", "exit"), ("hire", "leave"),
-               ("begin", "end"), ("from", "to"), ("joined", "left"), ("hire", "separation"))
-
-
-def _share(cells: parsing.Cells, pattern: re.Pattern[str]) -> float:
-    return sum(1 for s in cells.text if pattern.match(s)) / len(cells) if len(cells) else 0.0
-
-
-def _pii_reason(name: str, cells: parsing.Cells, kind: Kind) -> str | None:
-    """Why a column looks like personal data, in words for the user; None when it does not."""
-    lowered = name.strip().lower()
-    n = len(cells)
-    unique_share = len(set(cells.text)) / n if n else 0.0
-    if _EMAIL_COLUMN.search(lowered) or _share(cells, _EMAIL_VALUE) > 0.5:
-        return "e-mail addresses"
-    if _NATIONAL_ID_COLUMN.search(lowered) or _share(cells, _NATIONAL_ID_VALUE) > 0.5:
-        return "national ID numbers"
-    if _PHONE_COLUMN.search(lowered) or (kind is Kind.TEXT and _share(cells, _PHONE_VALUE) > 0.8):
-        return "phone numbers"
-    if _NAME_COLUMN.search(lowered) and kind in (Kind.TEXT, Kind.CATEGORICAL):
-        return "person names"
-    if kind in (Kind.TEXT, Kind.CATEGORICAL) and unique_share > 0.5 and _share(cells, _PERSON_NAME_VALUE) > 0.8:
-        return "person names"
-    if _BIRTH_COLUMN.search(lowered) and kind is Kind.DATE:
-        return "exact birth dates"
-    if _ADDRESS_COLUMN.search(lowered):
-        return "addresses"
-    if kind is Kind.TEXT and _is_prose(cells):
-        return "free text"
-    if n >= 20 and unique_share >= 0.95 and kind is not Kind.CONTINUOUS and kind is not Kind.DATE:
-        return "a unique key (every value differs)"
-    if _KEY_COLUMN.search(lowered) and n >= 20 and unique_share >= 0.9:
-        return "an employee number or key"
-    if kind is Kind.TEXT:
-        return "free text"
-    return None
-
-
-def _is_prose(cells: parsing.Cells) -> bool:
-    n = len(cells)
-    return n > 0 and sum(map(len, cells.text)) / n > 40 and sum(" " in s for s in cells.text) / n > 0.5
-
-
-def _infer_kind(cells: parsing.Cells) -> Kind:
-    if len(cells) == 0:
-        return Kind.CATEGORICAL
-    if parsing.is_boolean(cells):
-        return Kind.BOOLEAN
-    if parsing.is_numeric_text(cells):
-        numbers = parsing.cell_numbers(cells, parsing.uses_decimal_comma(cells))
-        return Kind.INTEGER if bool((numbers == np.round(numbers)).all()) else Kind.CONTINUOUS
-    if parsing.date_formats(cells):
-        return Kind.DATE
-    distinct = len(set(cells.text))
-    if _is_prose(cells) or (len(cells) >= 20 and distinct / len(cells) > 0.5 and distinct > 50):
-        return Kind.TEXT
-    return Kind.CATEGORICAL
-
-
-def _fake_provider(reason: str | None) -> str:
-    return {"e-mail addresses": "email", "person names": "name", "phone numbers": "phone_number",
-            "national ID numbers": "ssn"}.get(reason or "", "employee_id" if reason and "key" in reason else "text")
-
-
-def infer_column(name: str, series: pd.Series) -> ColumnSchema:
-    """Kind, format, PII flag and default role of one column, read from its cells."""
-    cells = parsing.Cells.of(series)
-    kind = _infer_kind(cells)
-    column = ColumnSchema(name=name, kind=kind, missing_rate=1 - len(cells) / len(series) if len(series) else 0.0)
-    if kind is Kind.DATE:
-        column.date_format, *column.more_date_formats = parsing.date_formats(cells)
-    elif kind.numeric:
-        column.decimal_comma = parsing.uses_decimal_comma(cells)
-        if kind is Kind.CONTINUOUS:
-            column.decimals = max(parsing.decimals_of(cells, column.decimal_comma), 1)
-    elif kind is Kind.BOOLEAN and not pd.api.types.is_bool_dtype(cells.values):
-        column.true_token, column.false_token = parsing.boolean_tokens(cells)
-    column.pii = _pii_reason(name, cells, kind)
-    if column.pii:
-        column.role = Role.IDENTIFIER
-        column.fake = _fake_provider(column.pii)
-    elif len(cells) == 0:
-        column.role = Role.DROP
-    return column
-
-
-def _pair_constraints(columns: list[ColumnSchema]) -> list[Constraint]:
-    """``start <= end`` suggestions from column names alone (no data is read, so no budget)."""
-    found: list[Constraint] = []
-    dates = [c for c in columns if c.kind is Kind.DATE and c.role is Role.LEARN]
-    for first in dates:
-        for second in dates:
-            a, b = first.name.lower(), second.name.lower()
-            for left, right in _DATE_PAIRS:
-                if left in a and right in b and a.replace(left, "") == b.replace(right, ""):
-                    found.append(Constraint(first.name, second.name))
-    return found
-
-
-def infer_schema(frame: pd.DataFrame) -> Schema:
-    """The schema Doppel proposes for a freshly loaded table."""
-    columns = [infer_column(str(name), frame[name]) for name in frame.columns]
-    schema = Schema(columns)
-    schema.constraints = _pair_constraints(columns)
-    return schema

@@ -15,15 +15,15 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import DoppelInputError
+from engine.evaluation import EvaluationResult
+from engine.io import LoadedTable
 from engine.schema import ColumnSchema, Kind, Role, Schema
 
-if TYPE_CHECKING:  # pragma: no cover
+if TYPE_CHECKING:  # pragma: no cover  (matplotlib and torch load only when a figure or model is used)
     from matplotlib.figure import Figure
 
-    from engine.bundle import TrainedModel
-    from engine.evaluation import EvaluationResult
-    from engine.report import SummaryRow
-    from engine.sources import LoadedTable
+    from engine.evaluation.html import SummaryRow
+    from engine.synthesizers.model import TrainedModel
 
 #: ε presets offered on the Privacy page: (label, ε, one-line description).
 PRESETS: tuple[tuple[str, float, str], ...] = (
@@ -74,7 +74,7 @@ class TableSummary:
         return self.missing_cells / cells if cells else 0.0
 
 
-def summarize(table: "LoadedTable") -> TableSummary:
+def summarize(table: LoadedTable) -> TableSummary:
     frame = table.frame
     parts = []
     if table.encoding:
@@ -96,14 +96,11 @@ def cell_text(value: object) -> str:
 
 
 def default_delta(rows: int) -> float:
-    from engine.privacy import default_delta as _default_delta
+    from engine.privacy.accountant import default_delta as _default_delta
     return _default_delta(rows)
 
 
 # ----------------------------------------------------------------------------------------- schema
-
-
-EDITABLE_FIELDS = ("kind", "role", "public_min", "public_max", "public_categories")
 
 
 def set_column_field(column: ColumnSchema, field: str, text: str) -> None:
@@ -141,10 +138,7 @@ def public_categories_text(column: ColumnSchema) -> str:
 
 def validate_schema(schema: Schema, source: str = "Columns") -> Schema:
     """The schema as the engine would read it back from JSON: the same checks, the same messages."""
-    checked = Schema.from_json(schema.to_json(), source)
-    if not checked.learned:
-        raise DoppelInputError(f"{source}: no column has role 'learn'; set at least one column to learn.")
-    return checked
+    return Schema.from_json(schema.to_json(), source)
 
 
 # ------------------------------------------------------------------------------------- histograms
@@ -227,9 +221,9 @@ def devices() -> list[tuple[str, str]]:
 def report_sample(model: "TrainedModel", rows: int, seed: int | None = None) -> pd.DataFrame:
     """Synthetic rows for the Report page's comparisons (never written anywhere); ``rows`` is
     capped at :data:`REPORT_ROWS`."""
-    from engine.generation import sample
+    from engine.app.operations import sample_rows
 
-    return sample(model, min(rows, REPORT_ROWS), [], seed=seed)
+    return sample_rows(model, min(rows, REPORT_ROWS), seed=seed)
 
 
 def report_columns(model: "TrainedModel") -> list[ColumnSchema]:
@@ -251,7 +245,7 @@ def default_target(model: "TrainedModel", real: pd.DataFrame) -> str | None:
 class QualityReport:
     """An evaluation with its pictures: figures for the HTML file, PNGs for the app to show."""
 
-    result: "EvaluationResult"
+    result: EvaluationResult
     figures: dict[str, "Figure"]
     pngs: dict[str, bytes]
     rows: list["SummaryRow"]
@@ -267,11 +261,12 @@ def figure_title(key: str) -> str:
 def quality_report(model: "TrainedModel", real: pd.DataFrame, synthetic: pd.DataFrame, *, target: str | None,
                    ledger_total: float | None = None, training_log: list | None = None) -> QualityReport:
     """The quality and privacy report of ``model`` for the Report page (reads real rows: not DP)."""
-    from engine.evaluation import evaluate
-    from engine.report import figures, png_bytes, summary_rows
+    from engine.app.operations import report
+    from engine.evaluation.figures import figures, png_bytes
+    from engine.evaluation.html import summary_rows
 
-    result = evaluate(real, synthetic, model.schema, target=target, model_summary=model.summary,
-                      ledger_total=ledger_total, training_log=training_log)
+    result = report(real, synthetic, model.schema, target=target, model=model, ledger_total=ledger_total,
+                    training_log=training_log)
     figs = figures(result)
     return QualityReport(result, figs, {key: png_bytes(fig, dpi=90) for key, fig in figs.items()},
                          summary_rows(result))
@@ -279,8 +274,6 @@ def quality_report(model: "TrainedModel", real: pd.DataFrame, synthetic: pd.Data
 
 def save_report(report: QualityReport, path: str, sources: dict[str, str]) -> str:
     """Write the report as one self-contained HTML file (atomically)."""
-    from engine.report import write_html
-    from engine.workflow import check_output_path
+    from engine.app.operations import write_report
 
-    return str(write_html(report.result, report.figures, check_output_path(path, (".html", ".htm")),
-                          sources=sources))
+    return str(write_report(report.result, path, sources, report.figures))

@@ -1,4 +1,4 @@
-"""The privacy budget: how ε is split, the DP statistics, and the accountant that adds them up.
+"""The accountant: every release of a run composed in Rényi DP, converted to the one ε the user sees.
 
 Every data-dependent release is one of two mechanisms, and both go into the same Rényi-DP
 accountant (Opacus's RDP analysis) so the user sees one ε:
@@ -21,13 +21,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from opacus.accountants import PRVAccountant, RDPAccountant
 from opacus.accountants.analysis import rdp as rdp_analysis
-from scipy.stats import norm
 
 from engine.errors import DoppelInputError
 
 ORDERS = np.array(RDPAccountant.DEFAULT_ALPHAS + [80, 96, 128, 192, 256, 384, 512, 1024], dtype=float)
 DOMAIN_DELTA_SHARE = 0.1   # part of δ reserved for thresholded category domains
-MIN_CATEGORY_ROWS = 2      # a category must be held by at least this many rows to be considered
 
 
 def default_delta(n_rows: int) -> float:
@@ -133,9 +131,36 @@ class PrivacyAccountant:
         return self.epsilon_after(steps_taken + 1) <= self.epsilon
 
     def finish_training(self, steps: int) -> None:
+        self._steps_done = int(steps)
         if steps:
             sigma, q = self._training
             self.history.append((sigma, q, int(steps)))
+
+    def epsilon_curve(self, points: int = 40) -> list[tuple[int, float]]:
+        """ε after each of up to ``points`` evenly spaced steps of the finished training (RDP, as
+        the live figure; the final ε may be lower when PRV is tighter)."""
+        done = getattr(self, "_steps_done", 0)
+        if not done:
+            return [(0, self.spent())]
+        steps = sorted({int(round(t)) for t in np.linspace(0, done, points)})
+        return [(t, self.epsilon_after(t)) for t in steps]
+
+    def state_dict(self) -> dict:
+        """What a checkpoint stores to rebuild this accountant (as Opacus's accountants do)."""
+        return {"epsilon": self.epsilon, "delta": self.delta, "domain_delta": self.domain_delta,
+                "history": [list(h) for h in self.history]}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore the releases recorded so far; the RDP curve is recomputed from them."""
+        self.epsilon, self.delta = float(state["epsilon"]), float(state["delta"])
+        self.domain_delta = float(state["domain_delta"])
+        self.history = []
+        self._rdp_fixed = np.zeros_like(ORDERS)
+        for sigma, q, steps in state["history"]:
+            if float(q) != 1.0:
+                raise ValueError("only preprocessing releases (q = 1) are restored; training resumes its own plan")
+            for _ in range(int(steps)):
+                self.record_gaussian(float(sigma))
 
     def final_epsilon(self) -> tuple[float, str]:
         """ε of everything recorded, from Opacus's RDP accountant, or its PRV one when tighter."""
@@ -155,40 +180,3 @@ class PrivacyAccountant:
         except (ValueError, RuntimeError, OverflowError):
             pass  # PRV's domain can fail for extreme σ; RDP's figure stands
         return float(best), name
-
-
-# --- mechanisms ------------------------------------------------------------------------------
-
-def noisy_counts(counts: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
-    """Gaussian mechanism on a histogram (sensitivity 1), clipped at zero."""
-    noisy = counts.astype(float) + rng.normal(0.0, sigma, size=counts.shape)
-    return np.clip(noisy, 0.0, None)
-
-
-def category_threshold(sigma: float, column_delta: float) -> float:
-    """Noisy-count threshold so that a category held by one extra row appears w.p. ≤ column_delta.
-
-    Categories need ``MIN_CATEGORY_ROWS`` real rows to be considered; between neighbouring
-    tables the count of some category moves from ``MIN_CATEGORY_ROWS - 1`` (never shown) to
-    ``MIN_CATEGORY_ROWS``, and then must still beat this threshold.
-    """
-    return MIN_CATEGORY_ROWS + sigma * float(norm.isf(column_delta))
-
-
-def dp_category_domain(values: dict[str, int], sigma: float, column_delta: float,
-                       rng: np.random.Generator) -> dict[str, float]:
-    """Categories whose noisy count passes the threshold, with their noisy counts.
-
-    ``values`` maps each observed category to its true count; labels that fail are never seen
-    by anything downstream, so a category held by a single row cannot reach any output.
-    """
-    threshold = category_threshold(sigma, column_delta)
-    released: dict[str, float] = {}
-    for label in sorted(values):
-        count = values[label]
-        if count < MIN_CATEGORY_ROWS:
-            continue
-        noisy = count + rng.normal(0.0, sigma)
-        if noisy >= threshold:
-            released[label] = float(noisy)
-    return released

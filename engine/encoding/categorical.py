@@ -1,0 +1,109 @@
+"""Categorical and boolean columns: one slot per released category, plus a missing slot.
+
+The categories come from a public list (the user's declaration, or a boolean's two tokens) or,
+without one, from a thresholded DP domain: a category held by a single row never appears.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from engine.encoding.base import ColumnEncoder, Releaser, register
+from engine.schema import ColumnSchema, Kind
+
+MISSING_SIGNAL_Z = 3.0     # a missing slot exists only if its noisy count clears 3σ
+THRESHOLD_WEIGHT = 2.0     # category domains get σ/2: the threshold is several σ above zero
+FREQUENCY_WEIGHT = 0.5     # boolean / public-category shares need little precision
+
+
+@register(Kind.CATEGORICAL, Kind.BOOLEAN)
+@dataclass
+class CategoricalEncoder(ColumnEncoder):
+    """Released categories and their DP shares; whether a missing slot exists."""
+
+    name: str
+    categories: list[str]
+    frequencies: list[float]      # DP-noised shares of each category (missing excluded)
+    has_missing: bool
+    missing_share: float = 0.0    # DP-noised share of missing cells
+
+    type_name = "categorical"
+    conditionable = True
+
+    @classmethod
+    def release_weights(cls, spec: ColumnSchema) -> list[float]:
+        return [FREQUENCY_WEIGHT if _public_domain(spec) is not None else THRESHOLD_WEIGHT]
+
+    @classmethod
+    def fit(cls, spec: ColumnSchema, values: pd.Series, releaser: Releaser) -> "CategoricalEncoder":
+        present = values[values.notna()]
+        missing = len(values) - len(present)
+        counts = present.value_counts()
+        domain = _public_domain(spec)
+        if domain is None:
+            noisy, noisy_missing, sigma = releaser.domain({str(k): int(v) for k, v in counts.items()}, missing,
+                                                          THRESHOLD_WEIGHT)
+        else:
+            observed = [int(counts.get(label, 0)) for label in domain] + [missing]
+            released, sigma = releaser.histogram(np.array(observed), FREQUENCY_WEIGHT)
+            noisy, noisy_missing = dict(zip(domain, released[:-1])), float(released[-1])
+        categories = list(noisy)
+        weights = np.maximum(np.array([noisy[c] for c in categories], dtype=float), 1e-9)
+        total = weights.sum() + noisy_missing
+        has_missing = noisy_missing >= MISSING_SIGNAL_Z * sigma or not categories
+        missing_share = noisy_missing / total if has_missing and total > 0 else 0.0
+        return cls(spec.name, categories, (weights / weights.sum()).tolist() if categories else [],
+                   bool(has_missing), float(missing_share))
+
+    @property
+    def slots(self) -> int:
+        return len(self.categories) + int(self.has_missing)
+
+    def transform(self, values: pd.Series, rng: np.random.Generator) -> tuple[np.ndarray, None]:
+        """Slot of each row; categories that were not released are redrawn from the DP shares."""
+        lookup = {label: i for i, label in enumerate(self.categories)}
+        slots = np.array([-2 if pd.isna(v) else lookup.get(v, -1) for v in values], dtype=np.int64)
+        missing = slots == -2
+        slots[missing] = len(self.categories) if self.has_missing else -1
+        unknown = slots == -1
+        if unknown.any():
+            if self.categories:
+                p = np.asarray(self.frequencies, dtype=float)
+                slots[unknown] = rng.choice(len(self.categories), size=int(unknown.sum()), p=p / p.sum())
+            else:
+                slots[unknown] = len(self.categories)
+        return slots, None
+
+    def reverse_transform(self, slot: np.ndarray, scalar: np.ndarray | None, spec: ColumnSchema) -> np.ndarray:
+        labels = np.array(self.categories + [None], dtype=object)
+        return labels[np.minimum(slot, len(self.categories))]
+
+    def slot_shares(self) -> np.ndarray:
+        p = np.asarray(self.frequencies, dtype=float) * (1.0 - self.missing_share)
+        if self.has_missing:
+            p = np.append(p, self.missing_share if p.sum() > 0 else 1.0)
+        return p / p.sum() if p.sum() > 0 else np.full(len(p), 1.0 / max(len(p), 1))
+
+    def warning(self, spec: ColumnSchema) -> str | None:
+        if self.categories or _public_domain(spec) is not None:
+            return None
+        return "no category is common enough to release at this ε; it will be empty. Declare its categories as " \
+               "public or raise ε."
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": self.type_name, **asdict(self)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "CategoricalEncoder":
+        return cls(**data)
+
+
+def _public_domain(spec: ColumnSchema) -> list[str] | None:
+    """The labels known without reading the data: a boolean's tokens or a declared list."""
+    if spec.kind is Kind.BOOLEAN:
+        return [spec.false_token, spec.true_token]
+    return spec.public_categories

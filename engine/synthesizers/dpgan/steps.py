@@ -1,0 +1,178 @@
+"""One discriminator step under DP-SGD and one generator step, apart from the loop's bookkeeping.
+
+One discriminator step = Poisson-sample real rows at rate q on the device tensor, draw as many
+fake rows, one forward and one backward of ``[real; fake]`` through Opacus ghost clipping, one
+noised step. The generator step follows with the discriminator's hooks off (post-processing).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Iterator
+
+import torch
+from opacus.grad_sample import GradSampleModuleFastGradientClipping
+from opacus.optimizers import DPOptimizerFastGradientClipping
+from opacus.utils.fast_gradient_clipping_utils import DPLossFastGradientClipping
+from torch import nn
+from torch.nn import functional as F
+
+from engine.encoding import TableEncoder
+from engine.synthesizers.dpgan.conditions import Conditions
+from engine.synthesizers.dpgan.networks import Discriminator, Generator, GeneratorEnsemble, activate
+from engine.synthesizers.dpgan.settings import DPGANSettings
+
+
+class GanSteps:
+    """The networks, optimizers and the two kinds of step.
+
+    With ``private=True`` (always, in training) the discriminator is wrapped for Opacus ghost
+    clipping and its optimizer adds noise σ·C drawn from ``noise`` (which also draws the Poisson
+    sample); ``init`` draws everything else. ``private=False`` exists so the speed benchmark can
+    time the very same step without DP.
+    """
+
+    def __init__(self, encoder: TableEncoder, data: torch.Tensor, settings: DPGANSettings, batch: int,
+                 sigma: float, noise: torch.Generator, init: torch.Generator | None = None,
+                 private: bool = True) -> None:
+        self.encoder, self.data, self.settings, self.batch = encoder, data, settings, batch
+        self.device, self.noise, self.init = data.device, noise, init
+        self.q = batch / len(data)
+        self.conditions = Conditions(encoder, self.device)
+        self.generator = Generator(settings.noise_dim, self.conditions.width, encoder.width,
+                                   settings.generator_hidden).to(self.device)
+        network = Discriminator(encoder.width + self.conditions.width, settings.discriminator_hidden).to(self.device)
+        adam = torch.optim.Adam(network.parameters(), lr=settings.discriminator_lr, betas=(0.5, 0.9))
+        self.criterion = nn.BCEWithLogitsLoss(reduction="mean")
+        self.private = private
+        if private:
+            self.discriminator = GradSampleModuleFastGradientClipping(
+                network, max_grad_norm=settings.max_grad_norm, use_ghost_clipping=True, loss_reduction="mean")
+            self.d_optimizer = DPOptimizerFastGradientClipping(
+                adam, noise_multiplier=sigma, max_grad_norm=settings.max_grad_norm,
+                expected_batch_size=2 * batch, loss_reduction="mean", generator=noise)
+            self.d_loss = DPLossFastGradientClipping(self.discriminator, self.d_optimizer, self.criterion, "mean")
+        else:
+            self.discriminator, self.d_optimizer, self.d_loss = network, adam, self.criterion
+        self.g_optimizer = torch.optim.Adam(self.generator.parameters(), lr=settings.generator_lr, betas=(0.5, 0.9))
+        self.ones = torch.ones(batch, device=self.device)
+        self.snapshots: list[dict[str, torch.Tensor]] = []
+        self.targets = [(span.start, span.slots, torch.as_tensor(t, dtype=torch.float32, device=self.device))
+                        for span, t in zip(encoder.spans, encoder.marginal_targets()) if span.slots > 1]
+
+    def keep_snapshot(self) -> None:
+        """Add the generator's current weights to the ensemble the model will sample from."""
+        self.snapshots.append({k: v.detach().clone() for k, v in self.generator.state_dict().items()})
+
+    def ensemble(self) -> GeneratorEnsemble:
+        """The kept snapshots as one model on the CPU (the live generator if none was kept)."""
+        members = []
+        for state in self.snapshots or [self.generator.state_dict()]:
+            member = Generator(self.settings.noise_dim, self.conditions.width, self.encoder.width,
+                               self.settings.generator_hidden)
+            member.load_state_dict({k: v.cpu() for k, v in state.items()})
+            members.append(member)
+        return GeneratorEnsemble(members).eval()
+
+    def _fake(self, count: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        cond, choice, slot = self.conditions.for_fake(count, self.init)
+        latent = torch.randn(count, self.settings.noise_dim, device=self.device, generator=self.init)
+        return self.generator(latent, cond), cond, choice, slot
+
+    def discriminator_step(self) -> torch.Tensor:
+        """Poisson-sample real rows at rate q; one forward/backward over [real; fake]; one noised step."""
+        real = self.data[torch.rand(len(self.data), generator=self.noise, device=self.device) < self.q]
+        with torch.no_grad():
+            raw, fake_cond, _, _ = self._fake(self.batch)
+            fake = activate(raw, self.encoder)
+        inputs = torch.cat([torch.cat([real, self.conditions.for_real(real, self.init)], dim=1),
+                            torch.cat([fake, fake_cond], dim=1)])
+        labels = torch.cat([torch.ones(len(real), device=self.device), torch.zeros(self.batch, device=self.device)])
+        self.d_optimizer.zero_grad()
+        loss = self.d_loss(self.discriminator(inputs), labels)
+        loss.backward()
+        self.d_optimizer.step()
+        return loss.detach()
+
+    def marginal_loss(self, raw: torch.Tensor) -> torch.Tensor:
+        """KL(DP marginal ‖ batch-average softmax), summed over columns: post-processing only."""
+        total = raw.new_zeros(())
+        for start, slots, target in self.targets:
+            average = F.softmax(raw[:, start:start + slots], dim=1).mean(dim=0)
+            total = total + (target * (torch.log(target + 1e-8) - torch.log(average + 1e-8))).sum()
+        return total
+
+    def generator_step(self) -> torch.Tensor:
+        """Post-processing of the private discriminator: its hooks are off and its weights frozen."""
+        if self.private:
+            self.discriminator.disable_hooks()
+        for p in self.discriminator.parameters():
+            p.requires_grad_(False)
+        self.g_optimizer.zero_grad()
+        raw, cond, choice, slot = self._fake(self.batch)
+        fake = activate(raw, self.encoder)
+        loss = self.criterion(self.discriminator(torch.cat([fake, cond], dim=1)), self.ones) \
+            + self.conditions.loss(raw, choice, slot) + self.settings.marginal_weight * self.marginal_loss(raw)
+        loss.backward()
+        self.g_optimizer.step()
+        for p in self.discriminator.parameters():
+            p.requires_grad_(True)
+        if self.private:
+            self.discriminator.enable_hooks()
+        return loss.detach()
+
+    def probe(self) -> None:
+        """A step of the same size that reads no real row and changes nothing (for timing): the
+        generator's forward and backward through the discriminator, weights restored after."""
+        generator = {k: v.clone() for k, v in self.generator.state_dict().items()}
+        optimizer = copy.deepcopy(self.g_optimizer.state_dict())
+        self.generator_step()
+        self.generator.load_state_dict(generator)
+        self.g_optimizer.load_state_dict(optimizer)
+
+    # ------------------------------------------------------------------ checkpoint state
+
+    def _parts(self) -> Iterator[tuple[str, Any]]:
+        yield "generator", self.generator
+        yield "discriminator", self.discriminator
+        yield "g_optimizer", self.g_optimizer
+        yield "d_optimizer", self.d_optimizer
+
+    def capture(self) -> dict[str, torch.Tensor]:
+        """Weights, Adam moments and snapshots as flat named CPU tensors (``part/key``, ``part/index/slot``)."""
+        out: dict[str, torch.Tensor] = {}
+        for part, obj in self._parts():
+            if isinstance(obj, nn.Module):
+                items = obj.state_dict().items()
+            else:
+                items = ((f"{index}/{slot}", value) for index, slots in obj.state_dict()["state"].items()
+                         for slot, value in slots.items())
+            for key, value in items:
+                out[f"{part}/{key}"] = torch.as_tensor(value).detach().to("cpu", copy=True).contiguous()
+        for i, state in enumerate(self.snapshots):
+            for key, value in state.items():
+                out[f"snapshot/{i}/{key}"] = value.detach().to("cpu", copy=True).contiguous()
+        return out
+
+    def restore(self, tensors: dict[str, torch.Tensor]) -> None:
+        """Load what :meth:`capture` took into these freshly built networks and optimizers."""
+        for part, obj in self._parts():
+            mine = {key[len(part) + 1:]: value for key, value in tensors.items() if key.startswith(part + "/")}
+            if isinstance(obj, nn.Module):
+                obj.load_state_dict(mine)
+                continue
+            state: dict[int, dict[str, torch.Tensor]] = {}
+            for key, value in mine.items():
+                index, slot = key.split("/")
+                state.setdefault(int(index), {})[slot] = value
+            obj.load_state_dict({"state": state, "param_groups": obj.state_dict()["param_groups"]})
+        snapshots: dict[int, dict[str, torch.Tensor]] = {}
+        for key, value in tensors.items():
+            if key.startswith("snapshot/"):
+                _, index, name = key.split("/", 2)
+                snapshots.setdefault(int(index), {})[name] = value.to(self.device)
+        keys = set(self.generator.state_dict())
+        for index in sorted(snapshots):
+            if set(snapshots[index]) != keys:
+                raise KeyError(f"snapshot/{index}")
+        self.snapshots = [snapshots[i] for i in sorted(snapshots)]
