@@ -69,6 +69,8 @@ def _add_training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preprocessing-share", type=float, default=RunConfig.preprocessing_fraction,
                    help="share of ε for DP bounds, bins and categories (default %(default)s)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    p.add_argument("--synthesizer", default=RunConfig.synthesizer,
+                   help=f"the model to train (default {RunConfig.synthesizer}); one of the registered synthesizers")
     p.add_argument("--seed", type=_seed, help="make the run reproducible (not for real releases: the seed reveals the noise)")
     p.add_argument("--allow-over-ceiling", action="store_true",
                    help="train even if the table's ledger passes its ε ceiling")
@@ -142,7 +144,7 @@ def _config(args: argparse.Namespace) -> RunConfig:
     settings = {"batch_size": args.batch_size} if args.batch_size else {}
     return RunConfig(epsilon=args.epsilon, delta=args.delta, epochs=args.epochs,
                      preprocessing_fraction=args.preprocessing_share, device=args.device, seed=args.seed,
-                     settings=settings)
+                     synthesizer=args.synthesizer, settings=settings)
 
 
 def _summary_line(model, extra: dict | None = None) -> str:

@@ -15,10 +15,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from engine.encoding.categorical import CategoricalEncoder
 from engine.errors import DoppelInputError
-from engine.io import cells as parsing
-from engine.schema import ColumnSchema, Kind, Role
+from engine.schema import ColumnSchema, Role
 from engine.synthesizers.model import TrainedModel
 
 MAX_ROWS = 10_000_000
@@ -52,13 +50,12 @@ def _check_condition(condition: Condition, model: TrainedModel) -> ColumnSchema:
     if spec.role is not Role.LEARN:
         raise DoppelInputError(f"Condition '{condition}': column '{spec.name}' is not learned by this model "
                                f"(role {spec.role.value}); condition on a learned column.")
-    if spec.kind in (Kind.CATEGORICAL, Kind.BOOLEAN):
+    if spec.kind.labelled:
         if condition.op not in ("=", "==", "!="):
             raise DoppelInputError(f"Condition '{condition}': '{spec.name}' is categorical; use = or !=.")
-        column = model.encoder.columns[model.encoder.index_of(spec.name)]
-        assert isinstance(column, CategoricalEncoder)
-        if condition.value not in column.categories:
-            shown = ", ".join(column.categories[:12]) + (" …" if len(column.categories) > 12 else "")
+        labels = model.encoder.columns[model.encoder.index_of(spec.name)].released_labels() or []
+        if condition.value not in labels:
+            shown = ", ".join(labels[:12]) + (" …" if len(labels) > 12 else "")
             raise DoppelInputError(f"Condition '{condition}': '{condition.value}' is not a value this model can "
                                    f"produce for '{spec.name}' (rare values are withheld for privacy); "
                                    f"choose one of: {shown}.")
@@ -68,12 +65,11 @@ def _check_condition(condition: Condition, model: TrainedModel) -> ColumnSchema:
 
 
 def _condition_number(condition: Condition, spec: ColumnSchema) -> float:
-    values = spec.values(pd.Series([condition.value], dtype="object"))
-    number = float(values.iloc[0]) if pd.notna(values.iloc[0]) else np.nan
-    if np.isnan(number):
-        hint = f"a date like {spec.date_format}" if spec.kind is Kind.DATE else "a number"
-        raise DoppelInputError(f"Condition '{condition}': '{condition.value}' is not {hint} for column '{spec.name}'.")
-    return number
+    number = spec.value_of(condition.value)
+    if number is None:
+        raise DoppelInputError(f"Condition '{condition}': '{condition.value}' is not {spec.expected()} for column "
+                               f"'{spec.name}'.")
+    return float(number)
 
 
 def _keep_mask(decoded: dict[str, np.ndarray], conditions: list[Condition], model: TrainedModel) -> np.ndarray:
@@ -82,7 +78,7 @@ def _keep_mask(decoded: dict[str, np.ndarray], conditions: list[Condition], mode
     for condition in conditions:
         spec = model.schema[condition.column]
         values = decoded[spec.name]
-        if spec.kind in (Kind.CATEGORICAL, Kind.BOOLEAN):
+        if spec.kind.labelled:
             hit = np.array([v == condition.value for v in values])
             keep &= hit if condition.op != "!=" else ~hit
         else:
@@ -97,15 +93,13 @@ def _keep_mask(decoded: dict[str, np.ndarray], conditions: list[Condition], mode
 
 
 def _steer(model: TrainedModel, conditions: list[Condition]) -> tuple[int, int] | None:
-    """(column index, slot) of the first equality condition on a categorical column: the
+    """(column index, slot) of the first equality condition on a labelled column: the
     synthesizer may steer towards it; every row is still checked by rejection."""
     for condition in conditions:
         spec = model.schema[condition.column]
-        if condition.op in ("=", "==") and spec.kind in (Kind.CATEGORICAL, Kind.BOOLEAN):
+        if condition.op in ("=", "==") and spec.kind.labelled:
             index = model.encoder.index_of(spec.name)
-            column = model.encoder.columns[index]
-            assert isinstance(column, CategoricalEncoder)
-            return index, column.categories.index(condition.value)
+            return index, (model.encoder.columns[index].released_labels() or []).index(condition.value)
     return None
 
 
@@ -152,15 +146,7 @@ def _format(model: TrainedModel, columns: dict[str, np.ndarray], rows: int, rng:
         if spec.role is Role.FAKE:
             out[spec.name] = fake_values(spec.fake or "text", rows, faker_seed)
             continue
-        values = columns[spec.name]
-        if spec.kind is Kind.DATE:
-            out[spec.name] = pd.Series(parsing.days_to_text(values, spec.date_format or "%Y-%m-%d"), dtype="object")
-        elif spec.kind is Kind.INTEGER:
-            out[spec.name] = pd.array(np.where(np.isnan(values), None, values).tolist(), dtype="Int64")
-        elif spec.kind is Kind.CONTINUOUS:
-            out[spec.name] = pd.Series(values, dtype="float64")
-        else:
-            out[spec.name] = pd.Series(values, dtype="object")
+        out[spec.name] = spec.to_output(columns[spec.name])
     return pd.DataFrame(out)
 
 

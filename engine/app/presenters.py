@@ -236,7 +236,7 @@ def default_target(model: "TrainedModel", real: pd.DataFrame) -> str | None:
     """The column the utility test predicts unless the user picks another: the last learned
     column with exactly two values (attrition, income class), the usual question on HR tables."""
     for column in reversed(report_columns(model)):
-        if column.kind in (Kind.CATEGORICAL, Kind.BOOLEAN) and real[column.name].nunique(dropna=True) == 2:
+        if column.kind.labelled and real[column.name].nunique(dropna=True) == 2:
             return column.name
     return None
 

@@ -130,6 +130,15 @@ class ColumnEncoder(ABC):
     def slot_shares(self) -> np.ndarray:
         """The DP share of each slot (sums to 1): the marginal the generator should reproduce."""
 
+    @classmethod
+    def uses_threshold(cls, spec: ColumnSchema) -> bool:
+        """Whether fitting thresholds a data-derived domain (and so spends part of δ)."""
+        return False
+
+    def released_labels(self) -> list[str] | None:
+        """The labels this column can take in the output (None for numbers)."""
+        return None
+
     def warning(self, spec: ColumnSchema) -> str | None:
         """Why the DP releases left this column empty, and what the user can do (None when fine)."""
         return None

@@ -39,6 +39,10 @@ class CategoricalEncoder(ColumnEncoder):
         return [FREQUENCY_WEIGHT if _public_domain(spec) is not None else THRESHOLD_WEIGHT]
 
     @classmethod
+    def uses_threshold(cls, spec: ColumnSchema) -> bool:
+        return _public_domain(spec) is None
+
+    @classmethod
     def fit(cls, spec: ColumnSchema, values: pd.Series, releaser: Releaser) -> "CategoricalEncoder":
         present = values[values.notna()]
         missing = len(values) - len(present)
@@ -62,6 +66,9 @@ class CategoricalEncoder(ColumnEncoder):
     @property
     def slots(self) -> int:
         return len(self.categories) + int(self.has_missing)
+
+    def released_labels(self) -> list[str]:
+        return list(self.categories)
 
     def transform(self, values: pd.Series, rng: np.random.Generator) -> tuple[np.ndarray, None]:
         """Slot of each row; categories that were not released are redrawn from the DP shares."""

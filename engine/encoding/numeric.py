@@ -98,7 +98,7 @@ class NumericEncoder(ColumnEncoder):
         n = len(values)
         missing = np.isnan(values)
         v = np.where(missing, edges[0], values)
-        if self.kind in (Kind.INTEGER.value, Kind.DATE.value):
+        if Kind(self.kind).on_unit_grid:
             v = np.floor(v) + rng.random(n)          # dequantise: a day or a unit is an interval
         v = np.clip(v, edges[0], np.nextafter(edges[-1], -np.inf))
         fine = np.clip(np.searchsorted(edges, v, side="right") - 1, 0, len(mass) - 1)
@@ -134,7 +134,7 @@ class NumericEncoder(ColumnEncoder):
                 out[rows] = edges[a] + u[rows] * (edges[b] - edges[a])
             else:
                 out[rows] = np.interp(u[rows] * total, local, edges[a:b + 1])
-        if self.kind in (Kind.INTEGER.value, Kind.DATE.value):
+        if Kind(self.kind).on_unit_grid:
             out = np.floor(np.minimum(out, np.nextafter(edges[-1], -np.inf)))
         elif spec.decimals is not None:
             out = np.round(out, spec.decimals)
@@ -197,7 +197,7 @@ def _fine_edges(kind: Kind, lo: float, hi: float, n_rows: int, sigma: float) -> 
     edges = np.linspace(lo, hi, bins + 1)
     if lo >= 0 and hi > 100 * max(lo, 1.0):     # skewed positive range: add a log grid
         edges = np.union1d(edges, np.concatenate([[lo], np.geomspace(max(lo, 1.0), hi, bins)]))
-    if kind in (Kind.INTEGER, Kind.DATE):
+    if kind.on_unit_grid:
         lo_i, hi_i = np.floor(lo), np.floor(hi)
         if hi_i - lo_i + 1 <= bins:
             return np.arange(lo_i, hi_i + 2, dtype=float)

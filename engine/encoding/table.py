@@ -14,7 +14,7 @@ import pandas as pd
 
 from engine.encoding.base import ColumnEncoder, Releaser, encoder_class, encoder_from_json
 from engine.privacy.accountant import PrivacyAccountant
-from engine.schema import Kind, Schema
+from engine.schema import Schema
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def release_weights(schema: Schema) -> list[float]:
 
 def thresholded_columns(schema: Schema) -> int:
     """Categorical columns whose domain comes from the data (they spend part of δ)."""
-    return sum(1 for c in schema.learned if c.kind is Kind.CATEGORICAL and c.public_categories is None)
+    return sum(1 for spec in schema.learned if encoder_class(spec).uses_threshold(spec))
 
 
 def fit_encoder(schema: Schema, typed: dict[str, pd.Series], accountant: PrivacyAccountant,

@@ -71,12 +71,35 @@ class ColumnSchema:
         if not unread.any():
             return
         row = int(np.argmax(unread))
-        expected = {Kind.DATE: f"a date like {pd.Timestamp('2024-03-05').strftime(self.date_format or '%Y-%m-%d')}",
-                    Kind.BOOLEAN: f"{self.true_token} or {self.false_token}"}.get(self.kind, "a number")
         raise DoppelInputError(
             f"{source}: column '{self.name}' is {self.kind.value} but row {row + 1} below the header holds "
-            f"{str(series.iloc[row])[:40]!r}, which is not {expected}; fix or empty that cell, or set the "
+            f"{str(series.iloc[row])[:40]!r}, which is not {self.expected()}; fix or empty that cell, or set the "
             "column's kind to categorical.")
+
+    def expected(self) -> str:
+        """What one cell of this column looks like, in words (for messages)."""
+        if self.kind is Kind.DATE:
+            return f"a date like {pd.Timestamp('2024-03-05').strftime(self.date_format or '%Y-%m-%d')}"
+        if self.kind is Kind.BOOLEAN:
+            return f"{self.true_token} or {self.false_token}"
+        return "a number" if self.kind.numeric else "a label"
+
+    def value_of(self, text: str) -> float | str | None:
+        """One value typed by a user (a condition, a bound) read as this column reads its cells;
+        None when it is not one."""
+        value = self.values(pd.Series([text], dtype="object")).iloc[0]
+        return None if pd.isna(value) else (float(value) if self.kind.numeric else str(value))
+
+    def to_output(self, values: np.ndarray) -> pd.Series | pd.api.extensions.ExtensionArray:
+        """Typed values (as :meth:`values` gives them) back in the source's form: dates in the
+        column's format, whole numbers as nullable integers, labels as text."""
+        if self.kind is Kind.DATE:
+            return pd.Series(parsing.days_to_text(values, self.date_format or "%Y-%m-%d"), dtype="object")
+        if self.kind is Kind.INTEGER:
+            return pd.array(np.where(np.isnan(values), None, values).tolist(), dtype="Int64")
+        if self.kind.numeric:
+            return pd.Series(values, dtype="float64")
+        return pd.Series(values, dtype="object")
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -18,6 +18,16 @@ class Kind(str, Enum):
         """Kinds the model learns as numbers (through DP quantile bins)."""
         return self in (Kind.CONTINUOUS, Kind.INTEGER, Kind.DATE)
 
+    @property
+    def labelled(self) -> bool:
+        """Kinds whose values are labels (categories, a boolean's two tokens): conditions use = and !=."""
+        return self in (Kind.CATEGORICAL, Kind.BOOLEAN)
+
+    @property
+    def on_unit_grid(self) -> bool:
+        """Numeric kinds whose values are whole units (integers, days)."""
+        return self in (Kind.INTEGER, Kind.DATE)
+
 
 class Role(str, Enum):
     LEARN = "learn"            # modelled under DP and present in the output

@@ -1,0 +1,1 @@
+"""Synthesizers used only by the tests, registered by importing their module."""
