@@ -62,7 +62,10 @@ def _add_training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sheet", help="Excel sheet name or index (default: the first)")
     p.add_argument("--epsilon", type=_positive_float, required=True, help="privacy budget ε (e.g. 1 to 10)")
     p.add_argument("--delta", type=_positive_float, help="δ (default: min(1e-5, n^-1.1))")
-    p.add_argument("--schema", help="schema JSON from 'doppel inspect --json', edited")
+    p.add_argument("--schema", help="schema JSON from 'doppel inspect --json', reviewed: its facts are declared public "
+                                    "(a column with \"declared\": false is measured under DP instead)")
+    p.add_argument("--dataset", metavar="NAME",
+                   help="the dataset's name in the ε ledger: runs on re-exports of the same staff add up under it")
     p.add_argument("--epochs", type=_positive_int, default=RunConfig.epochs,
                    help=f"passes over the data (default {RunConfig.epochs}); σ is set so ε is met")
     p.add_argument("--batch-size", type=_positive_int, help="expected real rows per step (default: from table size)")
@@ -110,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("ledger", help="ε spent so far on a table")
     p.add_argument("file")
+    p.add_argument("--dataset", metavar="NAME", help="the dataset's name in the ledger (as given when training)")
     p.add_argument("--set-ceiling", type=_positive_float, help="set the table's ε ceiling")
     p.add_argument("--json", action="store_true")
 
@@ -129,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _progress_printer(stream: TextIO):
     def show(event: Event) -> None:
         if isinstance(event, Progress):
-            losses = "  ".join(f"{name} loss {value:.3f}" for name, value in event.losses.items())
+            losses = "  ".join(f"{name} {value:.3f}" for name, value in event.losses.items())
             print(f"epoch {event.epoch}/{event.epochs}  {losses}  "
                   f"ε {event.epsilon_spent:.3f}/{event.epsilon_target:g}  {event.rows_per_second:,.0f} rows/s",
                   file=stream, flush=True)
@@ -151,7 +155,7 @@ def _summary_line(model, extra: dict | None = None) -> str:
     s = model.summary
     data = {"epsilon_spent": round(s.epsilon_spent, 6), "delta": s.delta, "epsilon_target": s.epsilon_target,
             "preprocessing_epsilon": round(s.preprocessing_epsilon, 6), "accountant": s.accountant,
-            "synthesizer": s.synthesizer, **s.facts, "seconds": round(s.seconds, 3), "device": s.device,
+            "rows_estimate": s.rows_estimate, "synthesizer": s.synthesizer, **s.facts, "seconds": round(s.seconds, 3), "device": s.device,
             "rows_per_second": round(s.rows_per_second, 1)}
     return json.dumps({**data, **(extra or {})})
 
@@ -160,7 +164,13 @@ def _cmd_inspect(args: argparse.Namespace, out: TextIO) -> int:
     table = operations.load_table(args.file, args.sheet)
     schema = operations.schema_for(table)
     if args.json:
-        print(json.dumps(schema.to_json(), indent=2), file=out)
+        data = schema.to_json()
+        for column in data["columns"]:
+            column["declared"] = True
+        print(json.dumps(data, indent=2), file=out)
+        print("note: passing this file with --schema declares these facts public (they were read from the cells); "
+              "review them, or set \"declared\": false on a column to have it measured under DP instead.",
+              file=sys.stderr)
         return 0
     print(f"{table.path.name}: {len(table.frame):,} rows × {len(table.frame.columns)} columns"
           + (f", sheet {table.sheet}" if table.sheet else "")
@@ -178,7 +188,7 @@ def _cmd_inspect(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_train(args: argparse.Namespace, out: TextIO, synthesize: bool = False) -> int:
     table = operations.load_table(args.file, args.sheet)
     schema = operations.schema_for(table, args.schema)
-    training = dict(model_path=args.model, allow_over_ceiling=args.allow_over_ceiling,
+    training = dict(model_path=args.model, dataset=args.dataset, allow_over_ceiling=args.allow_over_ceiling,
                     on_event=_progress_printer(sys.stderr if args.json else out),
                     resume=_checkpoint_to_resume(args, table))
     extra = {}
@@ -205,7 +215,7 @@ def _checkpoint_to_resume(args: argparse.Namespace, table: operations.LoadedTabl
     """``--resume PATH`` as given; a bare ``--resume`` finds the table's newest checkpoint."""
     if args.resume is None or args.resume:
         return args.resume
-    found = operations.find_checkpoint(table)
+    found = operations.find_checkpoint(table, args.dataset)
     if found is None:
         raise DoppelInputError(f"No interrupted run of {table.path.name} to resume (no checkpoint for this "
                                "file's content); train without --resume.")
@@ -221,15 +231,18 @@ def _cmd_sample(args: argparse.Namespace, out: TextIO) -> int:
 
 def _cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
     table = operations.load_table(args.file)
-    status = operations.set_ceiling(table, args.set_ceiling) if args.set_ceiling else operations.ledger_status(table)
+    status = operations.set_ceiling(table, args.set_ceiling, args.dataset) if args.set_ceiling \
+        else operations.ledger_status(table, args.dataset)
     if args.json:
-        print(json.dumps({"total_epsilon": status.total, "ceiling": status.ceiling,
+        print(json.dumps({"total_epsilon": status.total, "ceiling": status.ceiling, "warning": status.warning,
                           "runs": [e.__dict__ for e in status.entries]}), file=out)
         return 0
     print(f"{table.path.name}: ε spent {status.total:.3f} of ceiling {status.ceiling:g} "
           f"over {len(status.entries)} run(s)", file=out)
     for e in status.entries:
         print(f"  {e.when}  ε {e.epsilon:.3f}  δ {e.delta:.2g}  {e.label}", file=out)
+    if status.warning:
+        print(f"warning: {status.warning}", file=sys.stderr)
     return 0
 
 

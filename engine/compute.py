@@ -63,6 +63,8 @@ def choose_threads(probe: Callable[[], object], repeats: int = 3) -> ThreadChoic
             start = time.perf_counter()
             probe()
             timings.append(time.perf_counter() - start)
+            if seconds and timings[-1] > 2 * seconds[1]:
+                break                            # clearly slower (a busy machine): stop paying for it
         seconds[threads] = sorted(timings)[len(timings) // 2]
     best = min(seconds, key=lambda n: (seconds[n] * (1.0 if n == 1 else 1.1), n))  # ties go to one thread
     torch.set_num_threads(best)

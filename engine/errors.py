@@ -23,6 +23,16 @@ class BundleError(DoppelInputError):
     """A model bundle that is missing, foreign, tampered with or of an unknown version."""
 
 
+class BudgetSpent(DoppelInputError):
+    """A run refused after part of its budget was spent (the noisy row count showed the table does
+    not fit the settings): the message is for the user, and the ε goes to the ledger."""
+
+    def __init__(self, message: str, epsilon_spent: float, delta: float) -> None:
+        super().__init__(message)
+        self.epsilon_spent = epsilon_spent
+        self.delta = delta
+
+
 class TrainingCancelled(DoppelError):
     """Training stopped by the user; the ε already spent still counts and goes to the ledger."""
 

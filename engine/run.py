@@ -91,9 +91,11 @@ class CancelToken:
 
 @dataclass(frozen=True)
 class RunSummary:
-    """A finished run's facts. ``releases`` are the accountant's (σ, q, count) entries, from which
-    anyone can recompute ε; ``facts`` are the synthesizer's own (σ, q and steps for DP-SGD).
-    ``seconds`` and ``rows_per_second`` are local timings, shown but never stored in a model."""
+    """A finished run's facts. ``epsilon_spent`` is the plan's bound (it holds whatever the noisy row
+    count turned out to be); ``releases`` are this run's (σ, q, count, ε₀) entries, from which
+    anyone can recompute the (smaller) ε of this path; ``rows_estimate`` is n̂, the noisy row
+    count; ``facts`` are the synthesizer's own (σ, q and steps for DP-SGD). ``seconds`` and
+    ``rows_per_second`` are local timings, shown but never stored in a model."""
 
     synthesizer: str
     epsilon_spent: float
@@ -102,8 +104,9 @@ class RunSummary:
     accountant: str
     preprocessing_epsilon: float
     preprocessing_sigma: float
-    releases: list[tuple[float, float, int]]
+    releases: list[tuple[float, ...]]
     epsilon_curve: list[tuple[int, float]]
+    rows_estimate: float
     facts: Mapping[str, Any]
     device: str = "cpu"
     seconds: float = 0.0

@@ -1,18 +1,18 @@
 """The generic DP run: plan → measure (DP preprocessing) → fit (the synthesizer), with checkpoints,
 progress and the budget checked throughout.
 
-The steps, whatever the synthesizer:
-
-1. the accountant for the user's (ε, δ), and σ_pre for the encoder's declared releases, chosen
-   from the schema alone before any row is read;
-2. the encoder fitted from those DP releases (:mod:`engine.encoding`);
-3. the synthesizer plans its own releases for the budget left, then fits, checking the budget
-   before every release;
-4. the final ε of everything recorded, the run summary and the trained model.
+1. The plan (:func:`engine.privacy.plan.make_plan`) fixes every release from public facts
+   alone, for every size class of the table, before any row is read.
+2. n̂, the noisy row count, is released first; it chooses the size class.
+3. The surveys and measurements of the columns (:mod:`engine.encoding.fit`) decide what the
+   undeclared columns are and fit the encoder.
+4. The synthesizer learns with its plan for that size class, checking the budget before every
+   release.
+5. The ε shown is the plan's bound, which holds whatever n̂ turned out to be.
 
 A run resumed from a :class:`~engine.storage.checkpoint.Checkpoint` continues the same plan (same
-DP encoder, accountant and synthesizer plan) with fresh randomness, so no release is made or paid
-twice.
+n̂, schema, DP encoder, accountant and synthesizer plan) with fresh randomness, so no release is
+made or paid twice.
 """
 
 from __future__ import annotations
@@ -27,18 +27,21 @@ import pandas as pd
 import torch
 
 from engine.compute import resolve_device
-from engine.encoding import TableEncoder, fit_encoder, release_weights, thresholded_columns
-from engine.errors import DoppelInputError
-from engine.privacy.accountant import DOMAIN_DELTA_SHARE, PrivacyAccountant, default_delta
+from engine.encoding.base import Releaser
+from engine.encoding.fit import Preprocessed, column_plans, count_rows, preprocess
+from engine.errors import BudgetSpent, DoppelInputError
+from engine.privacy.accountant import MAX_DEFAULT_DELTA_ROWS, PrivacyAccountant
+from engine.privacy.plan import PrivacyPlan, make_plan
+from engine.privacy.randomness import NoiseSource
 from engine.run import CancelToken, EventCallback, LogMessage, RunConfig, RunSummary, emit
-from engine.schema import Schema
+from engine.schema import Role, Schema
 from engine.storage.checkpoint import Checkpoint
 from engine.synthesizers.base import FitContext, Synthesizer, settings_from
 from engine.synthesizers.model import TrainedModel
 from engine.synthesizers.registry import synthesizer_class
 
-MIN_ROWS = 50
 CHECKPOINT_SECONDS = 5.0   # after the first epoch, checkpoint at an epoch's end at most this often
+MIN_ROWS = 50              # smaller tables are refused before anything is read (see docs/privacy.md §1)
 
 
 def train(frame: pd.DataFrame, schema: Schema, config: RunConfig, *, source_name: str = "table",
@@ -53,7 +56,8 @@ def train(frame: pd.DataFrame, schema: Schema, config: RunConfig, *, source_name
     ``resume``, training continues that checkpoint's plan from its step.
 
     Raises :class:`~engine.errors.TrainingCancelled` (with the ε already spent) when ``cancel``
-    is set, and :class:`DoppelInputError` for tables or settings that cannot be trained.
+    is set, :class:`~engine.errors.BudgetSpent` when the table is refused after its row count was
+    released, and :class:`DoppelInputError` for tables or settings refused before anything is spent.
     """
     with warnings.catch_warnings():
         # Opacus's ghost clipping fires a full backward hook on inputs that need no gradient
@@ -61,11 +65,19 @@ def train(frame: pd.DataFrame, schema: Schema, config: RunConfig, *, source_name
         return _train(frame, schema, config, source_name, dataset, on_event, cancel, run_id, resume, on_checkpoint)
 
 
-def _run_seed(seed: int | None, step: int) -> int:
-    """The run's seed; a seeded run resumed at ``step`` gets a stream derived from (seed, step).
+def plan_run(schema: Schema, config: RunConfig) -> PrivacyPlan:
+    """The run's privacy plan from public facts alone (no row is read)."""
+    cls = synthesizer_class(config.synthesizer)
+    settings = settings_from(cls.settings_class, config.settings)
+    return make_plan(config.epsilon, config.delta, config.preprocessing_fraction, column_plans(schema),
+                     lambda rows, budget: cls.plan(settings, rows, config.epochs, budget))
 
-    Nothing of the random state is ever read back from a checkpoint (see ``engine/storage/checkpoint``).
-    """
+
+def _init_seed(seed: int | None, step: int) -> int:
+    """Seed of everything random that no privacy argument relies on (initial weights, latent noise).
+
+    A seeded run resumed at ``step`` gets a stream derived from (seed, step); nothing of the random
+    state is ever read back from a checkpoint (see ``engine/storage/checkpoint``)."""
     if seed is None:
         return secrets.randbits(62)
     if step == 0:
@@ -73,15 +85,37 @@ def _run_seed(seed: int | None, step: int) -> int:
     return int(np.random.SeedSequence([seed & (2**64 - 1), step]).generate_state(1, np.uint64)[0] >> 2)
 
 
+def _noise(seed: int | None, step: int) -> NoiseSource:
+    """DP noise and sampling: 128 bits of fresh entropy (a test seed makes the run non-private)."""
+    return NoiseSource(None if seed is None else _init_seed(seed, step) + 1)
+
+
 def _check(frame: pd.DataFrame, schema: Schema, config: RunConfig, source_name: str) -> None:
     schema.check_matches(frame, source_name)
     if len(frame) < MIN_ROWS:
         raise DoppelInputError(f"{source_name} has {len(frame)} rows; DP training needs at least {MIN_ROWS} rows "
                                "(at any ε); add rows or train on a larger table.")
-    if not schema.learned:
+    if not any(c.role is Role.LEARN for c in schema.columns):
         raise DoppelInputError(f"{source_name}: no column has role 'learn'; set at least one column to learn.")
     if config.epochs < 1:
         raise DoppelInputError(f"--epochs must be at least 1, got {config.epochs}.")
+
+
+def _check_rows(plan: PrivacyPlan, config: RunConfig, rows: float, accountant: PrivacyAccountant,
+                source_name: str) -> None:
+    """Refusals that depend on n̂ (which has been released and is charged)."""
+    spent = accountant.spent()
+    try:
+        plan.size_class(rows)
+    except DoppelInputError as refusal:
+        raise BudgetSpent(f"{source_name}: {refusal}", spent, plan.delta) from None
+    if config.delta is None and rows > MAX_DEFAULT_DELTA_ROWS:
+        raise BudgetSpent(f"{source_name} has about {rows:,.0f} rows: for more than {MAX_DEFAULT_DELTA_ROWS:,} the "
+                          "default δ = 1e-5 is too large (δ must be at most n^-1.1); pass --delta, e.g. "
+                          f"{rows ** -1.1:.0e}.", spent, plan.delta)
+    if plan.delta >= 1.0 / rows:
+        raise BudgetSpent(f"{source_name}: δ = {plan.delta:g} is not below 1/n for about {rows:,.0f} rows; choose a smaller δ "
+                          "(the default is 1e-5).", spent, plan.delta)
 
 
 def _train(frame: pd.DataFrame, schema: Schema, config: RunConfig, source_name: str, dataset: str,
@@ -89,41 +123,47 @@ def _train(frame: pd.DataFrame, schema: Schema, config: RunConfig, source_name: 
            on_checkpoint: Callable[[Checkpoint], None] | None) -> TrainedModel:
     started = time.perf_counter()
     _check(frame, schema, config, source_name)
-    n = len(frame)
     device = resolve_device(config.device)
     cls = synthesizer_class(config.synthesizer)
     settings = settings_from(cls.settings_class, config.settings)
     if resume is not None:
-        resume.check_fits(dataset, schema, config, n)
-    seed = _run_seed(config.seed, resume.step if resume is not None else 0)
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
-    noise = torch.Generator(device=device).manual_seed(seed + 1)
-    init = torch.Generator(device=device).manual_seed(seed + 2)
-    typed = {c.name: c.values(frame[c.name]) for c in schema.learned}
+        resume.check_fits(dataset, schema, config)
+    step = resume.step if resume is not None else 0
+    torch.manual_seed(_init_seed(config.seed, step))
+    rng = np.random.default_rng(_init_seed(config.seed, step))
+    init = torch.Generator(device=device).manual_seed(_init_seed(config.seed, step))
+    noise = _noise(config.seed, step)
 
     if resume is None:
-        delta = config.delta if config.delta is not None else default_delta(n)
-        accountant = PrivacyAccountant(config.epsilon, delta,
-                                       DOMAIN_DELTA_SHARE * delta if thresholded_columns(schema) else 0.0)
-        sigma_pre = accountant.preprocessing_sigma(sum(w * w for w in release_weights(schema)),
-                                                   config.preprocessing_fraction)
-        encoder = fit_encoder(schema, typed, accountant, sigma_pre, rng)
+        plan = plan_run(schema, config)
+        accountant = PrivacyAccountant(config.epsilon, plan.delta, plan.domain_delta)
+        releaser = Releaser(plan, accountant, noise)
+        rows = count_rows(frame, releaser)
+        _check_rows(plan, config, rows, accountant, source_name)
+        pre = preprocess(frame, schema, plan, releaser, rows)
+        for note in pre.notes:
+            emit(on_event, LogMessage(note))
+        if not pre.schema.learned:
+            raise BudgetSpent(f"{source_name}: at this ε no column could be measured well enough to learn (see the "
+                              "log); declare the columns' kinds with public bounds and categories, or raise ε.",
+                              accountant.spent(), plan.delta)
+        _log_encoder(pre, on_event)
         preprocessing_epsilon = accountant.spent()
-        _log_encoder(encoder, schema, on_event)
-        synthesizer = cls(encoder, settings)
-        synthesizer.plan(n, config.epochs, accountant)
+        synthesizer = cls(pre.encoder, settings, plan.classes[plan.size_class(rows)])
         seconds_before = 0.0
-        emit(on_event, LogMessage(f"Preprocessing spent ε = {preprocessing_epsilon:.3f} (σ = {sigma_pre:.1f}); "
-                                  f"{_plan_text(synthesizer)}, on {device.type}."))
+        emit(on_event, LogMessage(
+            f"About {rows:,.0f} rows (a noisy count). Preprocessing spent ε = {preprocessing_epsilon:.3f}; "
+            f"{_plan_text(synthesizer)}, on {device.type}."))
     else:
-        encoder, sigma_pre, preprocessing_epsilon = resume.encoder, resume.preprocessing_sigma, resume.preprocessing_epsilon
-        accountant = PrivacyAccountant(config.epsilon, float(resume.accountant["delta"]))
+        plan, rows = resume.plan, resume.rows
+        pre = Preprocessed(rows, Schema.from_json(resume.run_schema, "checkpoint"), resume.encoder, [])
+        accountant = PrivacyAccountant(config.epsilon, plan.delta, plan.domain_delta)
         accountant.load_state_dict(resume.accountant)
+        preprocessing_epsilon = resume.preprocessing_epsilon
         if not np.isclose(accountant.spent(), preprocessing_epsilon, rtol=1e-9):
             raise DoppelInputError(f"Checkpoint of run {resume.run} is inconsistent (its privacy facts do not add "
                                    "up); train without --resume.")
-        synthesizer = cls(encoder, settings)
+        synthesizer = cls(pre.encoder, settings, plan.classes[plan.size_class(rows)])
         try:
             synthesizer.restore_training_state(resume.tensors, resume.synthesizer, accountant)
         except (KeyError, TypeError, ValueError) as exc:
@@ -134,7 +174,8 @@ def _train(frame: pd.DataFrame, schema: Schema, config: RunConfig, source_name: 
             f"Resuming at step {resume.step} of {resume.steps} (ε = {resume.epsilon_spent:.3f} already spent and "
             f"recorded): the same DP encoder and plan ({_plan_text(synthesizer)}), on {device.type}."))
 
-    data = torch.as_tensor(encoder.transform(typed, rng), device=device)
+    typed = {c.name: c.values(frame[c.name]) for c in pre.schema.learned}
+    data = torch.as_tensor(pre.encoder.transform(typed, rng), device=device)
     last_checkpoint = [-np.inf]
 
     def checkpoint(step: int) -> None:
@@ -143,15 +184,16 @@ def _train(frame: pd.DataFrame, schema: Schema, config: RunConfig, source_name: 
             return
         tensors, state = synthesizer.training_state()
         on_checkpoint(Checkpoint(
-            run=run_id, dataset=dataset, schema=schema.public().to_json(), config=config.plan_json(), encoder=encoder,
-            rows=n, accountant=accountant.state_dict(), preprocessing_epsilon=preprocessing_epsilon,
-            preprocessing_sigma=sigma_pre, synthesizer=state, step=step, steps=int(state["steps"]),
-            epsilon_spent=accountant.epsilon_after(step), seconds=seconds_before + now - started, tensors=tensors))
+            run=run_id, dataset=dataset, schema=schema.declarations(), config=config.plan_json(),
+            plan=plan, rows=rows, run_schema=pre.schema.public().to_json(), encoder=pre.encoder,
+            accountant=accountant.state_dict(), preprocessing_epsilon=preprocessing_epsilon,
+            synthesizer=state, step=step, steps=int(state["steps"]), epsilon_spent=accountant.epsilon_after(step),
+            seconds=seconds_before + now - started, tensors=tensors))
         last_checkpoint[0] = time.perf_counter()
 
     context = FitContext(accountant=accountant, epsilon_target=config.epsilon, device=device, noise=noise, init=init,
-                         on_event=on_event, cancel=cancel, checkpoint=checkpoint, seconds_before=seconds_before,
-                         started=started)
+                         rows=rows, on_event=on_event, cancel=cancel, checkpoint=checkpoint,
+                         seconds_before=seconds_before, started=started)
     try:
         synthesizer.fit(data, context)
     except (RuntimeError, ValueError, KeyError) as exc:
@@ -159,14 +201,18 @@ def _train(frame: pd.DataFrame, schema: Schema, config: RunConfig, source_name: 
             raise
         raise DoppelInputError(f"Checkpoint of run {resume.run} does not fit this model "
                                f"({exc.__class__.__name__}); train without --resume.") from None
-    epsilon, accountant_name = accountant.final_epsilon()
+    assert accountant.spent() <= plan.bound + 1e-9, "the run made more than its plan"
+    if not noise.private:
+        emit(on_event, LogMessage("This run used a fixed --seed: anyone who knows it can recompute the noise, so "
+                                  "it is NOT private. Leave --seed out for a real release."))
     summary = RunSummary(
-        synthesizer=cls.name, epsilon_spent=epsilon, epsilon_target=config.epsilon, delta=accountant.delta,
-        accountant=accountant_name, preprocessing_epsilon=preprocessing_epsilon, preprocessing_sigma=sigma_pre,
-        releases=list(accountant.history), epsilon_curve=accountant.epsilon_curve(), facts=synthesizer.facts(),
-        device=device.type, seconds=seconds_before + time.perf_counter() - started,
+        synthesizer=cls.name, epsilon_spent=plan.bound, epsilon_target=config.epsilon, delta=plan.delta,
+        accountant="rdp", preprocessing_epsilon=preprocessing_epsilon, preprocessing_sigma=plan.sigma_pre,
+        releases=[tuple(r.to_json()) for r in accountant.history],
+        epsilon_curve=accountant.epsilon_curve(preprocessing_epsilon), rows_estimate=rows,
+        facts=synthesizer.facts(), device=device.type, seconds=seconds_before + time.perf_counter() - started,
         rows_per_second=float(getattr(synthesizer, "rows_per_second", 0.0)))
-    return TrainedModel(schema=schema.public(), encoder=encoder, synthesizer=synthesizer, summary=summary,
+    return TrainedModel(schema=pre.schema.public(), encoder=pre.encoder, synthesizer=synthesizer, summary=summary,
                         run_id=run_id, dataset=dataset)
 
 
@@ -178,9 +224,9 @@ def _plan_text(synthesizer: Synthesizer) -> str:
     return f"training: {synthesizer.name}"
 
 
-def _log_encoder(encoder: TableEncoder, schema: Schema, on_event: EventCallback | None) -> None:
+def _log_encoder(pre: Preprocessed, on_event: EventCallback | None) -> None:
     """Tell the user which columns the DP preprocessing left empty, and what to do about it."""
-    for column in encoder.columns:
-        warning = column.warning(schema[column.name])
+    for column in pre.encoder.columns:
+        warning = column.warning(pre.schema[column.name])
         if warning:
             emit(on_event, LogMessage(f"Column '{column.name}': {warning}"))

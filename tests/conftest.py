@@ -33,4 +33,4 @@ def demo_model(tmp_path_factory: pytest.TempPathFactory):
     from engine.training import train
 
     table = read_table(DEMO)
-    return train(table.frame, infer_schema(table.frame), RunConfig(epsilon=3.0, epochs=4, seed=11))
+    return train(table.frame, infer_schema(table.frame).declare_all(), RunConfig(epsilon=3.0, epochs=4, seed=11))

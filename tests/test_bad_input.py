@@ -31,7 +31,7 @@ from engine.privacy.ledger import Ledger
 from engine.schema import Kind, Role, infer_schema
 from engine.run import RunConfig
 from engine.training import MIN_ROWS, train
-from engine.app.operations import export_sample, load_table, train_model
+from engine.app.operations import dataset_key, export_sample, load_table, train_model
 from tests.conftest import ROOT
 
 FAST = dict(epochs=1, device="cpu", seed=3, settings=dict(generator_hidden=(16,), discriminator_hidden=(16,), noise_dim=8))
@@ -84,10 +84,10 @@ def awkward(tmp_path_factory: pytest.TempPathFactory):
     path = awkward_csv(tmp_path_factory.mktemp("awkward") / "hr_export.csv")
     before = sha(path)
     table = load_table(path)
-    schema = infer_schema(table.frame)
+    schema = infer_schema(table.frame).declare_all()
     inferred = {c.name: (c.kind, c.role) for c in schema.columns}
-    schema["blank"].role = Role.LEARN
-    schema["badge"].kind, schema["badge"].role = Kind.CATEGORICAL, Role.LEARN
+    schema["blank"].declare(role=Role.LEARN)
+    schema["badge"].declare(kind=Kind.CATEGORICAL, role=Role.LEARN)
     # most of ε on preprocessing keeps values in the output; the rest on 40 steps keeps σ (and time) moderate
     config = RunConfig(epsilon=8.0, preprocessing_fraction=0.95,
                        **{**FAST, "epochs": 4, "settings": {**FAST["settings"], "batch_size": 30}})
@@ -109,7 +109,7 @@ def test_awkward_export_is_read_as_the_user_means_it(awkward) -> None:
         "badge": (Kind.TEXT, Role.IDENTIFIER),       # every value differs: a key
         "grade": (Kind.CATEGORICAL, Role.LEARN),     # numbers mixed with text: kept as labels
     }
-    schema = infer_schema(table.frame)
+    schema = infer_schema(table.frame).declare_all()
     frame = table.frame
     assert schema["salary"].values(frame["salary"]).tolist()[:3] == [40_000, 41_250, 42_500]
     assert schema["bonus"].values(frame["bonus"]).tolist()[:3] == [0.0, 250.5, 501.0]
@@ -240,13 +240,13 @@ def test_text_in_a_column_set_to_numbers_is_refused_naming_row_and_cell(tmp_path
     path = awkward_csv(tmp_path / "hr_export.csv")
     before = sha(path)
     table = load_table(path)
-    schema = infer_schema(table.frame)
-    schema["grade"].kind = Kind.INTEGER                 # the user insists; row 1 holds "n/a-ish"
+    schema = infer_schema(table.frame).declare_all()
+    schema["grade"].declare(kind=Kind.INTEGER)                # the user insists; row 1 holds "n/a-ish"
     ledger = Ledger(tmp_path / "ledger.json")
     with pytest.raises(DoppelInputError) as info:
         train_model(table, schema, RunConfig(epsilon=3.0, **FAST), ledger=ledger)
     one_line(str(info.value), "hr_export.csv", "'grade'", "row 1 ", "'n/a-ish'", "categorical")
-    assert ledger.total(table.fingerprint) == 0.0       # refused before any budget was spent
+    assert ledger.total(dataset_key(table, ledger=ledger)) == 0.0       # refused before any budget was spent
     assert sha(path) == before
 
 
@@ -295,8 +295,8 @@ def test_only_a_unique_id_column_learned_trains_nothing_and_releases_no_id() -> 
     from engine.generation import sample
 
     frame = pd.DataFrame({"badge": pd.array([f"X{i:05d}" for i in range(80)], dtype="string")})
-    schema = infer_schema(frame)
-    schema["badge"].kind, schema["badge"].role = Kind.CATEGORICAL, Role.LEARN
+    schema = infer_schema(frame).declare_all()
+    schema["badge"].declare(kind=Kind.CATEGORICAL, role=Role.LEARN)
     events: list = []
     model = train(frame, schema, RunConfig(epsilon=0.5, **{**FAST, "settings": {**FAST["settings"], "batch_size": 20}}), on_event=events.append)
     assert model.summary.facts["steps"] == 0 and 0 < model.summary.epsilon_spent <= 0.5

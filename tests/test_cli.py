@@ -105,7 +105,7 @@ def test_unwritable_export_folder_is_refused_before_any_budget_is_spent(tmp_path
                                                                         capsys) -> None:
     """Root can write anywhere, so the folder's refusal is simulated at the one place files are created."""
     from engine import cli
-    from engine.privacy.ledger import Ledger
+    from engine.app import operations
     from engine.io import read_table
 
     locked = tmp_path / "locked"
@@ -123,5 +123,5 @@ def test_unwritable_export_folder_is_refused_before_any_budget_is_spent(tmp_path
     message = capsys.readouterr().err.strip()
     assert code == 2 and len(message.splitlines()) == 1
     assert "no permission to write" in message and str(locked) in message
-    assert Ledger().entries(read_table(DEMO).fingerprint) == []       # nothing was spent
+    assert operations.ledger_status(read_table(DEMO)).entries == []       # nothing was spent
     assert list(locked.iterdir()) == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -18,12 +19,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from opacus.accountants import RDPAccountant
 
 from engine import cli
 from engine.app import operations as workflow
 from engine.io import writing
-from engine.privacy import accountant as privacy
+from engine.privacy import rdp
+from engine.privacy.accountant import Release, curve_of
 from engine.storage.bundle import TrainedModel, load_bundle, save_bundle
 from engine.storage.checkpoint import Checkpoint, checkpoint_folder, claimed, load_checkpoint, save_checkpoint
 from engine.errors import DoppelInputError
@@ -47,6 +48,15 @@ class Run:
     config: RunConfig
     model: TrainedModel
     checkpoint: Path
+    ledger_key: Path            # the ledger secret the checkpoint's dataset key was made with
+
+    def ledger(self, folder: Path) -> Ledger:
+        """A fresh ledger in ``folder`` that knows the table by the same key as the checkpoint."""
+        shutil.copy(self.ledger_key, folder / "ledger.key")
+        return Ledger(folder / "ledger.json")
+
+    def key(self, ledger: Ledger) -> str:
+        return workflow.dataset_key(self.table, ledger=ledger)
 
 
 @pytest.fixture(scope="module")
@@ -56,12 +66,15 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Run:
     path = folder / "staff.csv"
     path.write_text("".join(DEMO.read_text(encoding="utf-8").splitlines(keepends=True)[:301]), encoding="utf-8")
     table = read_table(path)
-    schema = infer_schema(table.frame)
+    schema = infer_schema(table.frame).declare_all()
     config = RunConfig(epsilon=3.0, epochs=3, seed=7, **SMALL)
     states: list[Checkpoint] = []
-    model = train(table.frame, schema, config, dataset=table.fingerprint, run_id="r0", on_checkpoint=states.append)
+    ledger = Ledger(folder / "ledger.json")
+    model = train(table.frame, schema, config, dataset=workflow.dataset_key(table, ledger=ledger), run_id="r0",
+                  on_checkpoint=states.append)
     assert states and 0 < states[0].step < states[0].steps
-    return Run(path, table, schema, config, model, save_checkpoint(states[0], folder / "r0.ckpt"))
+    return Run(path, table, schema, config, model, save_checkpoint(states[0], folder / "r0.ckpt"),
+               folder / "ledger.key")
 
 
 def _env(home: Path) -> dict[str, str]:
@@ -98,15 +111,16 @@ def test_killed_training_keeps_outputs_and_resumes_without_spending_twice(small:
     before = {p: p.read_bytes() for p in (bundle, export, small.path)}
     command = ["synthesize", str(small.path), "--epsilon", "3", "--epochs", "3", "--rows", "50",
                "--out", str(export), "--model", str(bundle), "--seed", str(SEED)]
-    folder = checkpoint_folder(home, small.table.fingerprint)
     ledger = Ledger(home / "ledger.json")
+    key = workflow.dataset_key(small.table, ledger=ledger)
+    folder = checkpoint_folder(home, key)
 
     # 1. killed at its first words (DP preprocessing done, before any checkpoint): nothing left it
     proc = _start(["-m", "engine", *command], home)
     assert proc.stdout.readline()
     _kill(proc)
     assert {p: p.read_bytes() for p in before} == before
-    assert ledger.entries(small.table.fingerprint) == [] and not list(folder.glob("*.ckpt"))
+    assert ledger.entries(key) == [] and not list(folder.glob("*.ckpt"))
     assert cli.main([*command, "--resume"]) == 2
     assert "No interrupted run of staff.csv" in capsys.readouterr().err
 
@@ -119,7 +133,7 @@ def test_killed_training_keeps_outputs_and_resumes_without_spending_twice(small:
     [saved] = folder.glob("*.ckpt")
     checkpoint = load_checkpoint(saved)
     assert 0 < checkpoint.step < checkpoint.steps
-    [entry] = ledger.entries(small.table.fingerprint)
+    [entry] = ledger.entries(key)
     assert (entry.run, entry.steps, entry.resumable) == (checkpoint.run, checkpoint.step, True)
     assert entry.epsilon == pytest.approx(checkpoint.epsilon_spent, rel=1e-12)
     raw = saved.read_bytes()
@@ -134,30 +148,28 @@ def test_killed_training_keeps_outputs_and_resumes_without_spending_twice(small:
     assert cli.main([*command, "--resume", "--json"], out=out) == 0
     assert f"Resuming at step {checkpoint.step} of {checkpoint.steps}" in capsys.readouterr().err
     summary = json.loads(out.getvalue().strip().splitlines()[-1])
-    plan_facts = checkpoint.synthesizer
-    assert summary["steps"] == checkpoint.steps and summary["sample_rate"] == plan_facts["sample_rate"]
-    assert summary["noise_multiplier"] == pytest.approx(plan_facts["noise_multiplier"], rel=1e-6)
+    [step] = checkpoint.plan.classes[checkpoint.plan.size_class(checkpoint.rows)].releases
+    assert summary["steps"] == checkpoint.steps == step.count and summary["sample_rate"] == step.rate
+    assert summary["noise_multiplier"] == pytest.approx(step.sigma, rel=1e-6)
+    assert summary["rows_estimate"] == checkpoint.rows, "the same n̂, not a second count"
     model = load_bundle(bundle)
-    plan = [tuple(h) for h in checkpoint.accountant["history"]] + [
-        (plan_facts["noise_multiplier"], plan_facts["sample_rate"], checkpoint.steps)]
-    assert [tuple(h) for h in model.summary.releases] == plan, "one plan, its steps counted once"
-    rdp = RDPAccountant()
-    rdp.history = plan
-    plan_epsilon = rdp.get_epsilon(checkpoint.accountant["delta"] - checkpoint.accountant["domain_delta"], alphas=list(privacy.ORDERS))
-    assert model.summary.epsilon_spent <= min(plan_epsilon, 3.0) + 1e-9
-    [entry] = ledger.entries(small.table.fingerprint)
+    plan = [Release.from_json(h) for h in checkpoint.accountant["history"]] + [step]
+    assert [Release.from_json(list(h)) for h in model.summary.releases] == plan, "one plan, its steps counted once"
+    assert model.summary.epsilon_spent == pytest.approx(checkpoint.plan.bound)
+    assert rdp.epsilon(curve_of(plan), checkpoint.plan.rdp_delta) <= model.summary.epsilon_spent <= 3.0
+    [entry] = ledger.entries(key)
     assert (entry.run, entry.resumable, entry.label) == (checkpoint.run, False, bundle.name)
-    assert ledger.total(small.table.fingerprint) == pytest.approx(model.summary.epsilon_spent, rel=1e-12)
+    assert ledger.total(key) == pytest.approx(model.summary.epsilon_spent, rel=1e-12)
     assert not list(folder.glob("*.ckpt")), "a finished run's checkpoint is removed"
     assert len(pd.read_csv(export)) == 50 and small.path.read_bytes() == before[small.path]
 
 
 # ------------------------------------------------------------------ resuming: what is refused, what is charged
 
-def test_a_stale_checkpoint_is_charged_as_a_new_run(small: Run) -> None:
-    ledger = Ledger()
+def test_a_stale_checkpoint_is_charged_as_a_new_run(small: Run, tmp_path: Path) -> None:
+    ledger = small.ledger(tmp_path)
     checkpoint = load_checkpoint(small.checkpoint)
-    fingerprint = small.table.fingerprint
+    fingerprint = small.key(ledger)
     # the run went on after this checkpoint (a later state may have been released)
     ledger.record(fingerprint, checkpoint.epsilon_spent + 0.1, checkpoint.accountant["delta"], "unfinished", run=checkpoint.run,
                   steps=checkpoint.step + 3, resumable=True)
@@ -172,7 +184,7 @@ def test_a_stale_checkpoint_is_charged_as_a_new_run(small: Run) -> None:
 
 
 def test_resume_refuses_other_settings_tables_and_files(small: Run, tmp_path: Path) -> None:
-    ledger = Ledger()
+    ledger = small.ledger(tmp_path)
     checkpoint = load_checkpoint(small.checkpoint)
     config = checkpoint.run_config(device="cpu")
     other_settings = replace(config, epsilon=2.0)
@@ -187,11 +199,11 @@ def test_resume_refuses_other_settings_tables_and_files(small: Run, tmp_path: Pa
     with pytest.raises(DoppelInputError, match="photo.ckpt is not a usable Doppel checkpoint") as info:
         workflow.train_model(small.table, small.schema, config, ledger=ledger, resume=fake)
     assert "\n" not in str(info.value)
-    folder = checkpoint_folder(ledger.path.parent, small.table.fingerprint)
+    folder = checkpoint_folder(ledger.path.parent, small.key(ledger))
     with claimed(folder / f"{checkpoint.run}.ckpt"):      # another window is resuming this run
         with pytest.raises(DoppelInputError, match="being trained by another Doppel window"):
             workflow.train_model(small.table, small.schema, config, ledger=ledger, resume=small.checkpoint)
-    assert ledger.entries(small.table.fingerprint) == [], "nothing recorded for a refused resume"
+    assert ledger.entries(small.key(ledger)) == [], "nothing recorded for a refused resume"
     assert not folder.exists()
 
 

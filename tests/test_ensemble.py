@@ -46,7 +46,7 @@ def test_each_row_comes_from_one_member_in_turn(demo_model) -> None:
 def test_a_resumed_run_keeps_the_snapshots_of_its_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(training, "CHECKPOINT_SECONDS", 0.0)   # a checkpoint at every epoch's end
     frame = read_table(DEMO).frame.head(300)
-    schema = infer_schema(frame)
+    schema = infer_schema(frame).declare_all()
     config = RunConfig(epsilon=3.0, epochs=4, seed=5, **SMALL)
     states: list[Checkpoint] = []
     train(frame, schema, config, run_id="r", on_checkpoint=states.append)

@@ -42,15 +42,15 @@ def test_unique_category_never_appears(demo_model) -> None:
 
 def test_unique_category_withheld_even_at_huge_epsilon() -> None:
     table = read_table(DEMO)
-    model = train(table.frame, infer_schema(table.frame), RunConfig(epsilon=1000.0, epochs=1, seed=5))
+    model = train(table.frame, infer_schema(table.frame).declare_all(), RunConfig(epsilon=1000.0, epochs=1, seed=5))
     encoder_roles = model.encoder.columns[model.encoder.index_of("job_role")].categories
     assert "Chief Data Officer" not in encoder_roles and "Software Engineer" in encoder_roles
 
 
 def test_public_category_list_is_honoured() -> None:
     table = read_table(DEMO)
-    schema = infer_schema(table.frame)
-    schema["department"].public_categories = ["Sales", "Engineering", "Legal"]
+    schema = infer_schema(table.frame).declare_all()
+    schema["department"].declare(public_categories=["Sales", "Engineering", "Legal"])
     model = train(table.frame, schema, RunConfig(epsilon=3.0, epochs=1, seed=6))
     column = model.encoder.columns[model.encoder.index_of("department")]
     assert column.categories == ["Sales", "Engineering", "Legal"]
@@ -60,8 +60,8 @@ def test_public_category_list_is_honoured() -> None:
 
 def test_constraints_hold_and_public_bounds_clip() -> None:
     table = read_table(DEMO)
-    schema = infer_schema(table.frame)
-    schema["salary"].public_min, schema["salary"].public_max = 40_000, 150_000
+    schema = infer_schema(table.frame).declare_all()
+    schema["salary"].declare(public_min=40_000, public_max=150_000)
     model = train(table.frame, schema, RunConfig(epsilon=5.0, epochs=2, seed=8))
     rows = sample(model, 2000, seed=9)
     assert rows["salary"].min() >= 40_000 and rows["salary"].max() <= 150_000
@@ -71,8 +71,8 @@ def test_constraints_hold_and_public_bounds_clip() -> None:
 
 def test_fake_role_fills_values_that_are_not_from_the_data() -> None:
     table = read_table(DEMO)
-    schema = infer_schema(table.frame)
-    schema["full_name"].role = schema["full_name"].role.FAKE
+    schema = infer_schema(table.frame).declare_all()
+    schema["full_name"].declare(role=schema["full_name"].role.FAKE)
     model = train(table.frame, schema, RunConfig(epsilon=3.0, epochs=1, seed=10))
     rows = sample(model, 300, seed=11)
     assert "full_name" in rows.columns and rows["full_name"].notna().all()

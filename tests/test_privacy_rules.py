@@ -14,25 +14,23 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from opacus.accountants import RDPAccountant
 from scipy.stats import norm
 
-from engine.privacy import accountant as privacy
-from engine.privacy import mechanisms
-from engine.synthesizers.dpgan import steps
-from engine.synthesizers.dpgan.conditions import Conditions
-from engine.storage.bundle import load_bundle, save_bundle
-from engine.encoding import release_weights
+from engine.app import operations
 from engine.errors import DoppelInputError
 from engine.generation import sample
+from engine.privacy import mechanisms, rdp
+from engine.privacy.accountant import DOMAIN_DELTA_SHARE, PrivacyAccountant, Release, curve_of
 from engine.privacy.ledger import Ledger
-from engine.privacy.accountant import PrivacyAccountant, default_delta
 from engine.privacy.mechanisms import category_threshold
-from engine.schema import Role, infer_schema
 from engine.io import read_table
 from engine.run import RunConfig
-from engine.training import train
-from engine.app import operations as workflow
+from engine.schema import Role, infer_schema
+from engine.storage.bundle import load_bundle, save_bundle
+from engine.synthesizers.dpgan import steps
+from engine.synthesizers.dpgan.conditions import Conditions
+from engine.synthesizers.dpgan.synthesizer import DPGAN
+from engine.training import plan_run, train
 from tests.conftest import DEMO
 
 SMALL = dict(device="cpu", settings=dict(generator_hidden=(32, 32), discriminator_hidden=(32, 32), noise_dim=16))
@@ -53,55 +51,52 @@ def _table(demo: pd.DataFrame, n: int, columns: list[str] = LEARNED) -> pd.DataF
 @pytest.mark.parametrize("epsilon, delta, n", [(0.5, None, 300), (2.0, 1e-6, 200), (8.0, None, 500)])
 def test_final_epsilon_within_target(demo, epsilon, delta, n) -> None:
     frame = _table(demo, n)
-    model = train(frame, infer_schema(frame), RunConfig(epsilon=epsilon, delta=delta, epochs=2, **SMALL))
+    model = train(frame, infer_schema(frame).declare_all(), RunConfig(epsilon=epsilon, delta=delta, epochs=2, **SMALL))
     s = model.summary
     assert s.epsilon_spent <= epsilon + 1e-9
-    assert s.delta == (delta if delta is not None else default_delta(n))
-    # the reported figure is an upper bound recomputed independently from the stored history
-    rdp = RDPAccountant()
-    rdp.history = [tuple(h) for h in s.releases]
-    assert rdp.get_epsilon(0.9 * s.delta, alphas=list(privacy.ORDERS)) <= epsilon + 1e-9
-    assert s.epsilon_spent <= rdp.get_epsilon(0.9 * s.delta, alphas=list(privacy.ORDERS)) + 1e-9
+    assert s.delta == (delta if delta is not None else 1e-5)
+    # this run's own releases, recomputed independently, spend no more than the bound shown
+    releases = [Release.from_json(list(r)) for r in s.releases]
+    assert rdp.epsilon(curve_of(releases), (1 - DOMAIN_DELTA_SHARE) * s.delta) <= s.epsilon_spent + 1e-9
 
 
-def test_preprocessing_spend_is_in_final_epsilon(demo) -> None:
+def test_every_planned_preprocessing_release_is_charged(demo) -> None:
+    """Made or skipped, each planned release is in the history at its planned noise: the row count,
+    a survey per undeclared column, a measurement per column that may be learned."""
     frame = _table(demo, 300)
     schema = infer_schema(frame)
-    model = train(frame, schema, RunConfig(epsilon=2.0, epochs=2, **SMALL))
+    config = RunConfig(epsilon=2.0, epochs=2, **SMALL)
+    plan = plan_run(schema, config)
+    model = train(frame, schema, config)
     s = model.summary
-    training_only = RDPAccountant()
-    training_only.history = [(s.facts["noise_multiplier"], s.facts["sample_rate"], s.facts["steps"])]
-    everything = RDPAccountant()
-    everything.history = [tuple(h) for h in s.releases]
-    assert s.releases[-1] == (s.facts["noise_multiplier"], s.facts["sample_rate"], s.facts["steps"])
-    # every preprocessing release is in the history, with noise σ_pre / w and q = 1
-    pre = [(sig, q, k) for sig, q, k in s.releases[:-1]]
-    assert all(q == 1.0 for _, q, _ in pre)
-    charged = sum(k / sig ** 2 for sig, _, k in pre) * s.preprocessing_sigma ** 2
-    # a numeric column whose range could not be found makes no fine release (weight 1 unspent)
-    unusable = sum(1 for c in model.encoder.columns if getattr(c, "usable", True) is False)
-    assert charged == pytest.approx(sum(w * w for w in release_weights(schema)) - unusable, rel=1e-6)
-    delta = 0.9 * s.delta
-    assert training_only.get_epsilon(delta) < everything.get_epsilon(delta)
-    assert s.preprocessing_epsilon > 0.1 * 2.0 * 0.5       # ≈ 20 % of ε by default
+    def tally(releases: list[Release]) -> dict[tuple[float, float], int]:
+        out: dict[tuple[float, float], int] = {}
+        for r in releases:
+            out[(r.sigma, r.rate)] = out.get((r.sigma, r.rate), 0) + r.count
+        return out
+
+    assert tally([Release.from_json(list(r)) for r in s.releases[:-1]]) == tally(plan.preprocessing())
+    assert [Release.from_json(list(s.releases[-1]))] == plan.classes[plan.size_class(s.rows_estimate)].releases \
+        or s.facts["steps"] < s.facts["steps_planned"]
+    assert s.preprocessing_epsilon == pytest.approx(0.2 * 2.0, rel=1e-3)   # 20 % of ε by default
     assert s.epsilon_spent <= 2.0
 
 
 def test_domain_delta_share_is_reserved_and_threshold_matches_it() -> None:
-    acc = PrivacyAccountant(1.0, 1e-5, privacy.DOMAIN_DELTA_SHARE * 1e-5)
+    acc = PrivacyAccountant(1.0, 1e-5, DOMAIN_DELTA_SHARE * 1e-5)
     assert acc.rdp_delta == pytest.approx(0.9e-5)
     sigma, column_delta = 3.7, 2.5e-7
     t = category_threshold(sigma, column_delta)
     # a category that goes from 1 row (never considered) to 2 rows crosses t w.p. column_delta
     assert norm.sf(t, loc=mechanisms.MIN_CATEGORY_ROWS, scale=sigma) == pytest.approx(column_delta, rel=1e-6)
-    assert mechanisms.dp_category_domain({"solo": 1}, 1e-9, 0.5, np.random.default_rng(0)) == {}
+    assert mechanisms.thresholded_counts({"solo": 1}, 1e-9, 0.5, np.random.default_rng(0)) == {}
 
 
 def test_singleton_category_never_appears_even_at_huge_epsilon(demo, tmp_path) -> None:
     frame = _table(demo, 300)
     frame.loc[17, "department"] = "Astronaut"          # held by one employee
     frame.loc[40, "job_level"] = "9"                     # numeric outliers are not thresholded, labels are
-    schema = infer_schema(frame)
+    schema = infer_schema(frame).declare_all()
     model = train(frame, schema, RunConfig(epsilon=1000.0, epochs=2, **SMALL))
     dept = model.encoder.columns[model.encoder.index_of("department")]
     assert "Astronaut" not in dept.categories
@@ -131,7 +126,7 @@ def test_each_discriminator_update_is_one_poisson_sampled_noised_step(demo, monk
                 rec.sizes.append(len(x))
             return super().forward(x)
 
-    class Optimizer(steps.DPOptimizerFastGradientClipping):
+    class Optimizer(steps.NoisedOptimizer):
         def __init__(self, *a, **k):
             super().__init__(*a, **k)
             rec.sigmas.append(self.noise_multiplier)
@@ -141,25 +136,27 @@ def test_each_discriminator_update_is_one_poisson_sampled_noised_step(demo, monk
             return super().step(*a, **k)
 
     monkeypatch.setattr(steps, "GradSampleModuleFastGradientClipping", Module)
-    monkeypatch.setattr(steps, "DPOptimizerFastGradientClipping", Optimizer)
-    n = 400
+    monkeypatch.setattr(steps, "NoisedOptimizer", Optimizer)
+    n = 560                                              # inside its size class [400, 800), whatever n̂
     frame = _table(demo, n)
-    model = train(frame, infer_schema(frame), RunConfig(epsilon=3.0, epochs=6, device="cpu",
+    model = train(frame, infer_schema(frame).declare_all(), RunConfig(epsilon=3.0, epochs=6, device="cpu",
                                                              settings={**SMALL["settings"], "batch_size": 80}))
     s = model.summary
     assert rec.sigmas == [s.facts["noise_multiplier"]] and s.facts["noise_multiplier"] > 0.3
     assert rec.steps == s.facts["steps"] == len(rec.sizes), "one noised optimizer step per discriminator update"
-    real = np.array(rec.sizes) - 80                     # [real; fake], 80 fake rows per step
-    assert s.facts["sample_rate"] == pytest.approx(80 / n)
+    fake = s.facts["batch"]                             # [real; fake]: q·n̂ fake rows per step
+    real = np.array(rec.sizes) - fake
+    q = s.facts["sample_rate"]
+    assert q == pytest.approx(80 / 400) and fake == round(q * s.rows_estimate)
     # Poisson sampling: batch sizes vary, binomial(n, q) mean and variance
     assert real.std() > 0
-    assert abs(real.mean() - 80) < 4 * np.sqrt(n * 0.2 * 0.8 / len(real))
-    assert 0.4 < real.var() / (n * 0.2 * 0.8) < 2.0
+    assert abs(real.mean() - q * n) < 4 * np.sqrt(n * q * (1 - q) / len(real))
+    assert 0.4 < real.var() / (n * q * (1 - q)) < 2.0
 
 
 def test_fake_conditions_come_from_dp_frequencies_only(demo) -> None:
     frame = _table(demo, 600, ["department", "gender", "attrition", "salary"])
-    model = train(frame, infer_schema(frame), RunConfig(epsilon=6.0, epochs=1, **SMALL))
+    model = train(frame, infer_schema(frame).declare_all(), RunConfig(epsilon=6.0, epochs=1, **SMALL))
     enc = model.encoder
     conditions = Conditions(enc, torch.device("cpu"))
     probabilities = enc.condition_probabilities()
@@ -179,7 +176,7 @@ def test_fake_conditions_come_from_dp_frequencies_only(demo) -> None:
 
 def test_pii_columns_absent_from_model_and_output(demo, tmp_path) -> None:
     frame = demo.head(300).reset_index(drop=True)
-    schema = infer_schema(frame)
+    schema = infer_schema(frame).declare_all()
     pii = [c.name for c in schema.columns if c.role is Role.IDENTIFIER]
     assert {"employee_id", "full_name", "email"} <= set(pii)
     model = train(frame, schema, RunConfig(epsilon=2.0, epochs=1, **SMALL))
@@ -191,7 +188,7 @@ def test_pii_columns_absent_from_model_and_output(demo, tmp_path) -> None:
     for column in ("full_name", "email"):
         assert not any(str(v) in text for v in frame[column].head(50))
     # a FAKE column is filled with made-up values, not taken from the table
-    schema["email"].role, schema["email"].fake = Role.FAKE, "email"
+    schema["email"].declare(role=Role.FAKE, fake="email")
     model = train(frame, schema, RunConfig(epsilon=2.0, epochs=1, **SMALL))
     faked = sample(model, 300)["email"]
     assert not set(faked) & set(frame["email"])
@@ -199,33 +196,24 @@ def test_pii_columns_absent_from_model_and_output(demo, tmp_path) -> None:
 
 # ---------------------------------------------------------------- rule 5: the budget is never exceeded
 
-def test_accountant_refuses_the_step_after_the_plan() -> None:
-    acc = PrivacyAccountant(1.0, 1e-5)
-    sigma_pre = acc.preprocessing_sigma(weight=6.0, fraction=0.2)
-    for _ in range(6):
-        acc.record_gaussian(sigma_pre)
-    q, steps = 0.05, 400
-    sigma = acc.plan_training(q, steps)
-    acc.start_training(sigma, q)
-    assert acc.can_step(steps - 1)
-    assert not acc.can_step(steps + 10)
-    assert acc.epsilon_after(steps) <= 1.0
-
-
 def test_training_stops_when_next_step_would_pass_budget(demo, monkeypatch) -> None:
     """Sabotage the plan (σ too small): the per-step check must still stop training in time."""
     planned = {}
-    original = PrivacyAccountant.plan_training
+    original = DPGAN.plan.__func__
 
-    def too_small(self, sample_rate, steps):
-        planned["steps"] = steps
-        return 0.6 * original(self, sample_rate, steps)
+    def too_small(cls, settings, rows, epochs, budget):
+        made = original(cls, settings, rows, epochs, budget)
+        planned["steps"] = made.facts["steps_planned"]
+        made.facts["noise_multiplier"] *= 0.6
+        return made
 
-    monkeypatch.setattr(PrivacyAccountant, "plan_training", too_small)
+    monkeypatch.setattr(DPGAN, "plan", classmethod(too_small))
     frame = _table(demo, 300)
-    model = train(frame, infer_schema(frame), RunConfig(epsilon=1.0, epochs=8, **SMALL))
+    model = train(frame, infer_schema(frame).declare_all(), RunConfig(epsilon=1.0, epochs=8, **SMALL))
     assert 0 < model.summary.facts["steps"] < planned["steps"]
-    assert model.summary.epsilon_spent <= 1.0 + 1e-9
+    spent = rdp.epsilon(curve_of([Release.from_json(list(r)) for r in model.summary.releases]),
+                        (1 - DOMAIN_DELTA_SHARE) * model.summary.delta)
+    assert spent <= 1.0 + 1e-9
 
 
 # ---------------------------------------------------------------- rule 6: ledger
@@ -233,15 +221,16 @@ def test_training_stops_when_next_step_would_pass_budget(demo, monkeypatch) -> N
 def test_ledger_sums_runs_and_blocks_a_run_over_the_ceiling(demo, tmp_path) -> None:
     table = read_table(DEMO)
     ledger = Ledger(tmp_path / "ledger.json")
-    ledger.set_ceiling(table.fingerprint, 3.0)
-    ledger.record(table.fingerprint, 1.5, 1e-5, "a")
-    ledger.record(table.fingerprint, 1.0, 1e-5, "b")
-    assert ledger.total(table.fingerprint) == pytest.approx(2.5)
-    assert ledger.would_exceed(table.fingerprint, 1.0)
+    key = operations.dataset_key(table, ledger=ledger)
+    ledger.set_ceiling(key, 3.0)
+    ledger.record(key, 1.5, 1e-5, "a")
+    ledger.record(key, 1.0, 1e-5, "b")
+    assert ledger.total(key) == pytest.approx(2.5)
+    assert ledger.would_exceed(key, 1.0)
     with pytest.raises(DoppelInputError, match="ceiling"):
-        workflow.train_model(table, infer_schema(table.frame), RunConfig(epsilon=1.0, epochs=1, **SMALL),
-                             ledger=ledger)
-    assert ledger.total(table.fingerprint) == pytest.approx(2.5), "refused before spending anything"
+        operations.train_model(table, infer_schema(table.frame).declare_all(), RunConfig(epsilon=1.0, epochs=1, **SMALL),
+                               ledger=ledger)
+    assert ledger.total(key) == pytest.approx(2.5), "refused before spending anything"
 
 
 # ---------------------------------------------------------------- bundle: no observed stats, no seed
@@ -249,7 +238,7 @@ def test_ledger_sums_runs_and_blocks_a_run_over_the_ceiling(demo, tmp_path) -> N
 def test_bundle_metadata_has_no_observed_statistics_and_no_seed(demo, tmp_path) -> None:
     frame = _table(demo, 300)
     frame.loc[::7, "salary"] = None                    # a real missing rate the schema observes
-    schema = infer_schema(frame)
+    schema = infer_schema(frame).declare_all()
     assert schema["salary"].missing_rate and schema["salary"].missing_rate > 0
     seed = 918_273_645_546
     model = train(frame, schema, RunConfig(epsilon=2.0, epochs=1, seed=seed, **SMALL))
@@ -278,8 +267,8 @@ def test_train_sample_save_load_open_no_network_connection(demo, tmp_path, monke
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     frame = demo.head(300).reset_index(drop=True)
-    schema = infer_schema(frame)
-    schema["full_name"].role, schema["full_name"].fake = Role.FAKE, "name"
+    schema = infer_schema(frame).declare_all()
+    schema["full_name"].declare(role=Role.FAKE, fake="name")
     model = train(frame, schema, RunConfig(epsilon=2.0, epochs=1, **SMALL))
     path = save_bundle(model, tmp_path / "m.doppel")
     out = sample(load_bundle(path), 200)

@@ -82,7 +82,7 @@ def test_train_and_sample_keep_columns_and_kinds_or_refuse_clearly(frame: pd.Dat
         frame.to_csv(path, index=False)
         before = hashlib.sha256(path.read_bytes()).hexdigest()
         table = load_table(path)
-        schema = infer_schema(table.frame)
+        schema = infer_schema(table.frame).declare_all()
         # most of ε on the DP preprocessing, so small tables keep some values; the rest on 16 steps
         config = RunConfig(epsilon=epsilon, epochs=4, preprocessing_fraction=0.8, device="cpu", seed=0,
                            settings=dict(batch_size=max(len(frame) // 4, 1), generator_hidden=(16,),

@@ -59,7 +59,7 @@ def test_adult_sample_round_trip(tmp_path) -> None:
     path = tmp_path / "adult_3000.csv"
     full.sample(3000, random_state=0).to_csv(path, index=False)
     table = read_table(path)
-    schema = infer_schema(table.frame)
+    schema = infer_schema(table.frame).declare_all()
     assert schema["age"].kind is Kind.INTEGER and schema["workclass"].kind is Kind.CATEGORICAL
     assert schema["workclass"].missing_rate > 0, "'?' reads as missing"
     model = train(table.frame, schema, RunConfig(epsilon=3.0, epochs=3, seed=3))
@@ -71,7 +71,7 @@ def test_adult_sample_round_trip(tmp_path) -> None:
 def test_seeded_runs_are_reproducible() -> None:
     table = read_table(DEMO)
     frame = table.frame.head(600)
-    schema = infer_schema(frame)
+    schema = infer_schema(frame).declare_all()
     config = RunConfig(epsilon=2.0, epochs=2, seed=42)
     first, second = train(frame, schema, config), train(frame, schema, config)
     assert first.summary.facts["noise_multiplier"] == second.summary.facts["noise_multiplier"]

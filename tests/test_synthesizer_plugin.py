@@ -46,7 +46,7 @@ def test_app_operations_train_it_and_the_ledger_counts_it(tmp_path) -> None:
     reopened = operations.open_model(tmp_path / "m.doppel")
     assert reopened.summary.synthesizer == "independent"
     rows = operations.sample_rows(reopened, 100, seed=3)
-    assert list(rows.columns) == [c.name for c in schema.output]
+    assert list(rows.columns) == [c.name for c in reopened.schema.output]
     assert operations.ledger_status(table).total == pytest.approx(model.summary.epsilon_spent)
 
 

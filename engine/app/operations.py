@@ -13,12 +13,13 @@ from typing import Any, Sequence
 
 import pandas as pd
 
-from engine.errors import DoppelInputError, TrainingCancelled
+from engine.errors import BudgetSpent, DoppelInputError, TrainingCancelled
 from engine.evaluation import EvaluationResult, evaluate
 from engine.evaluation.html import write_html
 from engine.generation import Condition, sample
 from engine.io import WRITE_EXTENSIONS, LoadedTable, check_writable, read_table, write_table
-from engine.privacy.ledger import Ledger, LedgerEntry
+from engine.io.fingerprint import row_digests
+from engine.privacy.ledger import Ledger, LedgerEntry, Lookalike
 from engine.run import CancelToken, EventCallback, LogMessage, RunConfig, emit
 from engine.schema import Schema, infer_schema
 from engine.storage.bundle import load_bundle, save_bundle
@@ -36,9 +37,27 @@ def load_table(path: str | Path, sheet: str | int | None = None) -> LoadedTable:
     return read_table(path, sheet)
 
 
-def dataset_key(table: LoadedTable) -> str:
-    """The key under which the ledger and checkpoints know this table (local, never exported)."""
-    return table.fingerprint
+def dataset_key(table: LoadedTable, name: str | None = None, ledger: Ledger | None = None) -> str:
+    """The key under which the ledger and checkpoints know this dataset: a keyed hash of its name
+    when the user gave one, else of the parsed table (local, meaningless elsewhere)."""
+    return (ledger or Ledger()).key(table.fingerprint, name)
+
+
+def lookalikes(table: LoadedTable, name: str | None = None, ledger: Ledger | None = None) -> list[Lookalike]:
+    """Datasets already in the ledger that this table looks like (same columns, maybe same rows)."""
+    ledger = ledger or Ledger()
+    return ledger.lookalikes(dataset_key(table, name, ledger), list(map(str, table.frame.columns)),
+                             ledger.sketch(row_digests(table.frame)))
+
+
+def lookalike_warning(found: list[Lookalike]) -> str | None:
+    """One line warning that the table may be a dataset already in the ledger, or None."""
+    if not found:
+        return None
+    best = found[0]
+    return (f"This table looks like '{best.label}' in the ledger ({best.columns:.0%} of its columns, about "
+            f"{best.rows:.0%} of its rows; ε = {best.epsilon:.2f} spent there). If it describes the same "
+            "employees, train it under the same dataset name (--dataset, or the Privacy page) so its ε adds up.")
 
 
 def schema_for(table: LoadedTable, schema_path: str | Path | None = None) -> Schema:
@@ -67,29 +86,32 @@ class LedgerStatus:
     total: float
     ceiling: float
     entries: list[LedgerEntry]
+    warning: str | None = None      # the table looks like another dataset already in the ledger
 
 
-def ledger_status(table: LoadedTable, ledger: Ledger | None = None) -> LedgerStatus:
+def ledger_status(table: LoadedTable, name: str | None = None, ledger: Ledger | None = None) -> LedgerStatus:
     ledger = ledger or Ledger()
-    key = dataset_key(table)
-    return LedgerStatus(ledger.total(key), ledger.ceiling(key), ledger.entries(key))
+    key = dataset_key(table, name, ledger)
+    return LedgerStatus(ledger.total(key), ledger.ceiling(key), ledger.entries(key),
+                        lookalike_warning(lookalikes(table, name, ledger)))
 
 
-def set_ceiling(table: LoadedTable, ceiling: float, ledger: Ledger | None = None) -> LedgerStatus:
+def set_ceiling(table: LoadedTable, ceiling: float, name: str | None = None, ledger: Ledger | None = None) -> LedgerStatus:
     ledger = ledger or Ledger()
-    ledger.set_ceiling(dataset_key(table), ceiling)
-    return ledger_status(table, ledger)
+    ledger.set_ceiling(dataset_key(table, name, ledger), ceiling)
+    return ledger_status(table, name, ledger)
 
 
 # ---------------------------------------------------------------------------------------- training
 
-def find_checkpoint(table: LoadedTable, ledger: Ledger | None = None) -> Path | None:
-    """The newest checkpoint of an interrupted run on this table (what ``--resume`` continues)."""
-    return latest_checkpoint((ledger or Ledger()).path.parent, dataset_key(table))
+def find_checkpoint(table: LoadedTable, name: str | None = None, ledger: Ledger | None = None) -> Path | None:
+    """The newest checkpoint of an interrupted run on this dataset (what ``--resume`` continues)."""
+    ledger = ledger or Ledger()
+    return latest_checkpoint(ledger.path.parent, dataset_key(table, name, ledger))
 
 
 def train_model(table: LoadedTable, schema: Schema, config: RunConfig, *, model_path: str | Path | None = None,
-                ledger: Ledger | None = None, allow_over_ceiling: bool = False,
+                dataset: str | None = None, ledger: Ledger | None = None, allow_over_ceiling: bool = False,
                 on_event: EventCallback | None = None, cancel: CancelToken | None = None,
                 resume: str | Path | None = None) -> TrainedModel:
     """Train, record the ε spent in the table's ledger (also when cancelled or killed), save if asked.
@@ -99,11 +121,17 @@ def train_model(table: LoadedTable, schema: Schema, config: RunConfig, *, model_
     it under the same entry: its ε is never added twice.
     """
     ledger = ledger or Ledger()
-    key = dataset_key(table)
+    key = dataset_key(table, dataset, ledger)
     if model_path is not None:
         check_output_path(model_path, MODEL_EXTENSIONS)
     resumed = load_checkpoint(resume) if resume is not None else None   # training checks that it fits
-    if resumed is None and find_checkpoint(table, ledger) is not None:
+    sketch = ledger.sketch(row_digests(table.frame))
+    warning = lookalike_warning(ledger.lookalikes(key, list(map(str, table.frame.columns)), sketch))
+    if warning:
+        emit(on_event, LogMessage(warning))
+    ledger.remember(key, table.path.name + (f" (dataset '{dataset}')" if dataset else ""),
+                    list(map(str, table.frame.columns)), sketch)
+    if resumed is None and find_checkpoint(table, dataset, ledger) is not None:
         emit(on_event, LogMessage(f"An interrupted run on {table.path.name} left a checkpoint; 'doppel train … "
                                   "--resume' (or Resume in the app) continues it without spending its ε again."))
     folder = checkpoint_folder(ledger.path.parent, key)
@@ -143,6 +171,10 @@ def train_model(table: LoadedTable, schema: Schema, config: RunConfig, *, model_
             ledger.record(key, stop.epsilon_spent, stop.delta, "cancelled run", run=run)
             done()
             raise
+        except BudgetSpent as refusal:
+            ledger.record(key, refusal.epsilon_spent, refusal.delta, "refused run (row count only)", run=run)
+            done()
+            raise
         label = Path(model_path).name if model_path is not None else "unsaved model"
         ledger.record(key, model.summary.epsilon_spent, model.summary.delta, label, run=run,
                       steps=int(model.summary.facts.get("steps", 0)))
@@ -177,11 +209,14 @@ def open_model(path: str | Path) -> TrainedModel:
     return load_bundle(path)
 
 
-def model_matches(model: TrainedModel, table: LoadedTable, ledger: Ledger | None = None) -> bool:
-    """Whether ``model`` was trained on ``table`` on this machine (its run is in this table's ledger)."""
+def model_matches(model: TrainedModel, table: LoadedTable, name: str | None = None,
+                  ledger: Ledger | None = None) -> bool:
+    """Whether ``model`` was trained on ``table`` on this machine (its run is in this dataset's ledger)."""
+    ledger = ledger or Ledger()
+    key = dataset_key(table, name, ledger)
     if model.dataset:
-        return model.dataset == dataset_key(table)
-    return bool(model.run_id) and (ledger or Ledger()).run_entry(dataset_key(table), model.run_id) is not None
+        return model.dataset == key
+    return bool(model.run_id) and ledger.run_entry(key, model.run_id) is not None
 
 
 def sample_rows(model: TrainedModel, rows: int, where: Sequence[str] = (), seed: int | None = None) -> pd.DataFrame:

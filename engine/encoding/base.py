@@ -1,10 +1,10 @@
 """One learned column ⇄ a span of the encoded row, fitted only from DP releases or public declarations.
 
 Each kind of column has one encoder class (RDT's ``fit`` / ``transform`` / ``reverse_transform``
-shape). The class declares the releases its ``fit`` will make (:meth:`ColumnEncoder.release_weights`)
-so σ can be planned before any row is read, and ``fit`` makes exactly those through a
-:class:`Releaser`, which charges each one to the run's accountant and checks the declaration.
-A new kind is one new module with a class registered for it here.
+shape). ``fit`` receives the column's survey (when its shape was not declared) and makes exactly
+one release, the column's measurement, through the :class:`Releaser`, which is the only way
+preprocessing touches real counts: every call is one release of the run's plan, charged at its
+planned noise. A new kind is one new module with a class registered for it here.
 """
 
 from __future__ import annotations
@@ -15,9 +15,14 @@ from typing import Any, Callable, ClassVar, TypeVar
 import numpy as np
 import pandas as pd
 
-from engine.privacy.accountant import PrivacyAccountant
-from engine.privacy.mechanisms import dp_category_domain, noisy_counts
+from engine.privacy.accountant import PrivacyAccountant, Release
+from engine.privacy.mechanisms import noisy_counts, thresholded_counts
+from engine.privacy.plan import PrivacyPlan
+from engine.privacy.randomness import NoiseSource
 from engine.schema import ColumnSchema, Kind
+from engine.schema.survey import Survey, public_classes
+
+PUBLIC_CLASS_Z = 4.5    # a data-free survey class counts as seen above 4.5σ (~1 false class in 300,000)
 
 _REGISTRY: dict[str, type["ColumnEncoder"]] = {}
 _BY_KIND: dict[Kind, type["ColumnEncoder"]] = {}
@@ -46,48 +51,62 @@ def encoder_from_json(data: dict[str, Any]) -> "ColumnEncoder":
 
 
 class Releaser:
-    """The only way an encoder's ``fit`` touches real counts: each call is one Gaussian release of
-    sensitivity 1 with noise σ_pre / weight, charged to the accountant.
+    """Makes the plan's preprocessing releases, each charged at its planned noise when it is made
+    or skipped; :meth:`done` checks that every planned release was charged exactly once."""
 
-    ``expect`` is the column's declared weights; :meth:`done` checks that exactly those were used
-    (a release may be skipped when an earlier one shows it is pointless, never added).
-    """
+    def __init__(self, plan: PrivacyPlan, accountant: PrivacyAccountant, noise: NoiseSource) -> None:
+        self.plan, self.accountant, self.noise = plan, accountant, noise
+        self._left = {"count": 1, "survey": sum(c.survey for c in plan.columns),
+                      "measure": sum(c.measure for c in plan.columns)}
 
-    def __init__(self, accountant: PrivacyAccountant, sigma: float, rng: np.random.Generator,
-                 domain_delta: float) -> None:
-        self.accountant, self.sigma, self.rng, self.domain_delta = accountant, sigma, rng, domain_delta
-        self._expected: list[float] = []
+    def _charge(self, what: str, sigma: float) -> None:
+        if self._left[what] <= 0:
+            raise AssertionError(f"a {what} release that was not planned")
+        self._left[what] -= 1
+        self.accountant.record(Release(sigma))
 
-    def expect(self, weights: list[float]) -> None:
-        self._expected = list(weights)
+    def count(self, rows: int) -> float:
+        """n̂: the number of rows plus Gaussian noise (rounded)."""
+        self._charge("count", self.plan.count_sigma)
+        return float(np.round(rows + self.noise.normal((), self.plan.count_sigma)))
 
-    def _take(self, weight: float) -> float:
-        if not self._expected or self._expected[0] != weight:
-            raise AssertionError(f"release of weight {weight} was not declared (declared: {self._expected})")
-        self._expected.pop(0)
-        sigma = self.sigma / weight
-        self.accountant.record_gaussian(sigma)
-        return sigma
+    def survey(self, counts: dict[str, int], missing: int, kind: Kind | None) -> Survey:
+        """The column's survey: every data-free class of ``kind`` noised (seen above a few σ), the
+        data's labels through a threshold (a label held by one row never appears), the missing
+        cells counted; one release of sensitivity 1 (each row is in one class)."""
+        sigma = self.plan.survey_sigma
+        self._charge("survey", sigma)
+        public = public_classes(kind)
+        noisy = np.round(np.array([counts.get(k, 0) for k in public], dtype=float)
+                         + self.noise.normal(len(public), sigma))
+        seen = {k: float(v) for k, v in zip(public, noisy) if v >= PUBLIC_CLASS_Z * sigma}
+        labels = {k: v for k, v in counts.items() if k.startswith("l|")}
+        seen.update(thresholded_counts(labels, sigma, self.plan.survey_delta(), self.noise.numpy))
+        small = {int(k[2:]): float(v) for k, v in zip(public, noisy) if k.startswith("i|")}
+        missing_noisy = float(np.round(missing + self.noise.normal((), sigma)))
+        return Survey(seen, max(missing_noisy, 0.0), sigma, small)
 
-    def skip(self) -> None:
-        """The next declared release is not made (nothing is released, nothing charged)."""
-        self._expected.pop(0)
+    def histogram(self, counts: np.ndarray) -> tuple[np.ndarray, float]:
+        """The column's measurement: noisy counts of a histogram (a row falls in exactly one bin)."""
+        sigma = self.plan.measure_sigma
+        self._charge("measure", sigma)
+        return noisy_counts(np.asarray(counts, dtype=float), sigma, self.noise.numpy), sigma
 
-    def histogram(self, counts: np.ndarray, weight: float = 1.0) -> tuple[np.ndarray, float]:
-        """Noisy counts of a histogram (a row falls in exactly one bin), and the σ used."""
-        sigma = self._take(weight)
-        return noisy_counts(np.asarray(counts, dtype=float), sigma, self.rng), sigma
-
-    def domain(self, counts: dict[str, int], missing: int, weight: float) -> tuple[dict[str, float], float, float]:
-        """Thresholded category domain with the missing count in the same release: the released
-        labels with their noisy counts, the noisy missing count, and the σ used."""
-        sigma = self._take(weight)
-        released = dp_category_domain(counts, sigma, self.domain_delta, self.rng)
-        return released, float(noisy_counts(np.array([missing]), sigma, self.rng)[0]), sigma
+    def skip_measurement(self) -> None:
+        """A planned measurement not made (the column turned out not to be learned): charged all the same."""
+        self._charge("measure", self.plan.measure_sigma)
 
     def done(self) -> None:
-        if self._expected:
-            raise AssertionError(f"declared releases not made: {self._expected}")
+        left = {k: v for k, v in self._left.items() if v}
+        if left:
+            raise AssertionError(f"planned releases not charged: {left}")
+
+
+def combined(first: float, first_sigma: float, second: float, second_sigma: float) -> tuple[float, float]:
+    """Two independent noisy counts of the same thing averaged by their precision, and the noise left
+    (post-processing: a column's survey and its measurement both count its missing cells)."""
+    w1, w2 = first_sigma ** -2, second_sigma ** -2
+    return (w1 * first + w2 * second) / (w1 + w2), float((w1 + w2) ** -0.5)
 
 
 class ColumnEncoder(ABC):
@@ -101,13 +120,10 @@ class ColumnEncoder(ABC):
 
     @classmethod
     @abstractmethod
-    def release_weights(cls, spec: ColumnSchema) -> list[float]:
-        """The precision weight of each release :meth:`fit` will make for this column, in order."""
-
-    @classmethod
-    @abstractmethod
-    def fit(cls, spec: ColumnSchema, values: pd.Series, releaser: Releaser) -> "ColumnEncoder":
-        """Fit from DP releases of ``values`` (typed by ``spec.values``) or the spec's public declarations."""
+    def fit(cls, spec: ColumnSchema, values: pd.Series, survey: Survey | None, releaser: Releaser,
+            rows: float) -> "ColumnEncoder":
+        """Fit from the column's survey (None: its shape is declared) and one measurement of
+        ``values`` (typed by ``spec.values``); ``rows`` is n̂."""
 
     @property
     @abstractmethod
@@ -129,11 +145,6 @@ class ColumnEncoder(ABC):
     @abstractmethod
     def slot_shares(self) -> np.ndarray:
         """The DP share of each slot (sums to 1): the marginal the generator should reproduce."""
-
-    @classmethod
-    def uses_threshold(cls, spec: ColumnSchema) -> bool:
-        """Whether fitting thresholds a data-derived domain (and so spends part of δ)."""
-        return False
 
     def released_labels(self) -> list[str] | None:
         """The labels this column can take in the output (None for numbers)."""

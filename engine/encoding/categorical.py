@@ -1,7 +1,8 @@
 """Categorical and boolean columns: one slot per released category, plus a missing slot.
 
 The categories come from a public list (the user's declaration, or a boolean's two tokens) or,
-without one, from a thresholded DP domain: a category held by a single row never appears.
+without one, from the labels the column's survey released through a threshold: a category held
+by a single row never appears. The shares come from one more release, the column's measurement.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.encoding.base import ColumnEncoder, Releaser, register
+from engine.encoding.base import ColumnEncoder, Releaser, combined, register
 from engine.schema import ColumnSchema, Kind
+from engine.schema.survey import Survey
 
 MISSING_SIGNAL_Z = 3.0     # a missing slot exists only if its noisy count clears 3σ
-THRESHOLD_WEIGHT = 2.0     # category domains get σ/2: the threshold is several σ above zero
-FREQUENCY_WEIGHT = 0.5     # boolean / public-category shares need little precision
+EMPTY_WEIGHT = 0.5         # a released category measured at zero keeps half a row: it stays possible
 
 
 @register(Kind.CATEGORICAL, Kind.BOOLEAN)
@@ -35,32 +36,22 @@ class CategoricalEncoder(ColumnEncoder):
     conditionable = True
 
     @classmethod
-    def release_weights(cls, spec: ColumnSchema) -> list[float]:
-        return [FREQUENCY_WEIGHT if _public_domain(spec) is not None else THRESHOLD_WEIGHT]
-
-    @classmethod
-    def uses_threshold(cls, spec: ColumnSchema) -> bool:
-        return _public_domain(spec) is None
-
-    @classmethod
-    def fit(cls, spec: ColumnSchema, values: pd.Series, releaser: Releaser) -> "CategoricalEncoder":
-        present = values[values.notna()]
-        missing = len(values) - len(present)
-        counts = present.value_counts()
+    def fit(cls, spec: ColumnSchema, values: pd.Series, survey: Survey | None, releaser: Releaser,
+            rows: float) -> "CategoricalEncoder":
         domain = _public_domain(spec)
         if domain is None:
-            noisy, noisy_missing, sigma = releaser.domain({str(k): int(v) for k, v in counts.items()}, missing,
-                                                          THRESHOLD_WEIGHT)
-        else:
-            observed = [int(counts.get(label, 0)) for label in domain] + [missing]
-            released, sigma = releaser.histogram(np.array(observed), FREQUENCY_WEIGHT)
-            noisy, noisy_missing = dict(zip(domain, released[:-1])), float(released[-1])
-        categories = list(noisy)
-        weights = np.maximum(np.array([noisy[c] for c in categories], dtype=float), 1e-9)
+            domain = sorted(survey.labels()) if survey is not None else []
+        present = values[values.notna()]
+        counts = present.value_counts()
+        observed = [int(counts.get(label, 0)) for label in domain] + [len(values) - len(present)]
+        noisy, sigma = releaser.histogram(np.array(observed))
+        weights, noisy_missing = np.maximum(noisy[:-1], EMPTY_WEIGHT), float(noisy[-1])
+        if survey is not None:
+            noisy_missing, sigma = combined(noisy_missing, sigma, survey.missing, survey.sigma)
         total = weights.sum() + noisy_missing
-        has_missing = noisy_missing >= MISSING_SIGNAL_Z * sigma or not categories
+        has_missing = noisy_missing >= MISSING_SIGNAL_Z * sigma or not domain
         missing_share = noisy_missing / total if has_missing and total > 0 else 0.0
-        return cls(spec.name, categories, (weights / weights.sum()).tolist() if categories else [],
+        return cls(spec.name, list(domain), (weights / weights.sum()).tolist() if domain else [],
                    bool(has_missing), float(missing_share))
 
     @property

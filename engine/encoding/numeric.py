@@ -1,7 +1,8 @@
 """Numeric columns (continuous, integer, date): DP quantile bins plus a position inside the bin.
 
-Bins come from a two-stage DP histogram (a data-independent log grid to find the range, then a
-fine grid inside it); with public bounds the first stage is not needed. The fine noisy histogram
+The range comes from the declared bounds or from the column's survey (its data-free log grid and
+one bin per small whole number); the bins from one more release, a fine histogram inside the
+range (the column's measurement). The fine noisy histogram
 also gives the within-bin CDF, so a generator that outputs the right bin and a uniform position
 ``u`` reproduces the DP marginal exactly, and integers, atoms such as "0 capital gain" and dates
 come back on their own grid.
@@ -15,16 +16,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.encoding.base import ColumnEncoder, Releaser, register
+from engine.encoding.base import ColumnEncoder, Releaser, combined, register
 from engine.schema import ColumnSchema, Kind
+from engine.schema.survey import Survey
 
 MAX_BINS = 24                 # quantile bins per numeric column
 MAX_FINE_BINS = 200
-COARSE_SIGNAL_Z = 4.5         # a stage-1 bin counts as data above 4.5σ: ~1 false bin in 2,000 columns
 MISSING_SIGNAL_Z = 3.0        # a missing slot exists only if its noisy count clears 3σ
 FINE_SIGNAL_Z = 2.5           # inside the found range, fine bins below 2.5σ are taken as empty
-_POSITIVE = 10.0 ** np.arange(-4.0, 12.25, 0.25)
-COARSE_EDGES = np.concatenate([-_POSITIVE[::-1], [0.0], _POSITIVE])  # stage-1 grid, data-free
 
 
 @register(Kind.CONTINUOUS, Kind.INTEGER, Kind.DATE)
@@ -45,40 +44,33 @@ class NumericEncoder(ColumnEncoder):
     has_scalar = True
 
     @classmethod
-    def release_weights(cls, spec: ColumnSchema) -> list[float]:
-        return [1.0] if _public_bounds(spec) is not None else [1.0, 1.0]
-
-    @classmethod
-    def fit(cls, spec: ColumnSchema, values: pd.Series, releaser: Releaser) -> "NumericEncoder":
+    def fit(cls, spec: ColumnSchema, values: pd.Series, survey: Survey | None, releaser: Releaser,
+            rows: float) -> "NumericEncoder":
         values = values.to_numpy(dtype=float)
         missing = np.isnan(values)
         present = values[~missing]
-        bounds = _public_bounds(spec)
-        noisy_missing = None
+        bounds = _public_bounds(spec) or (survey.numeric_range() if survey is not None else None)
         if bounds is None:
-            coarse = np.histogram(np.clip(present, COARSE_EDGES[0], COARSE_EDGES[-1]), bins=COARSE_EDGES)[0]
-            noisy, sigma = releaser.histogram(np.append(coarse, missing.sum()))
-            noisy_missing = noisy[-1]
-            bounds = _range_from_coarse(noisy[:-1], sigma)
-            if bounds is None:
-                releaser.skip()
-                return cls(spec.name, spec.kind.value, [0.0, 1.0], [1.0], [(0, 1)], True, usable=False)
+            releaser.skip_measurement()
+            return cls(spec.name, spec.kind.value, [0.0, 1.0], [1.0], [(0, 1)], True, usable=False)
         lo, hi = bounds
         if hi <= lo:
             hi = lo + 1.0
-        edges = _fine_edges(spec.kind, lo, hi, len(values), releaser.sigma)   # the row count is public
+        edges = _fine_edges(spec.kind, lo, hi, rows, releaser.plan.measure_sigma)
         clipped = np.clip(present, edges[0], np.nextafter(edges[-1], -np.inf))
         fine = np.histogram(clipped, bins=edges)[0]
         noisy_fine, sigma = releaser.histogram(np.append(fine, missing.sum()))
-        if noisy_missing is None:
-            noisy_missing = noisy_fine[-1]
-        mass = noisy_fine[:-1]
+        mass, noisy_missing = noisy_fine[:-1].astype(float), float(noisy_fine[-1])
+        missing_sigma = sigma
+        if survey is not None:
+            noisy_missing, missing_sigma = combined(noisy_missing, sigma, survey.missing, survey.sigma)
+            mass, sigma = _with_survey(edges, mass, sigma, survey)
         mass = np.where(mass >= FINE_SIGNAL_Z * sigma, mass, 0.0)
         if mass.sum() <= 0:
             mass = np.ones_like(mass)
         edges, mass = _trim_empty(edges, mass)
         groups = _quantile_groups(mass, MAX_BINS)
-        has_missing = bool(noisy_missing >= MISSING_SIGNAL_Z * sigma)
+        has_missing = bool(noisy_missing >= MISSING_SIGNAL_Z * missing_sigma)
         missing_share = float(noisy_missing / (noisy_missing + mass.sum())) if has_missing else 0.0
         return cls(spec.name, spec.kind.value, edges.tolist(), (mass / mass.sum()).tolist(), groups,
                    has_missing, missing_share=missing_share)
@@ -182,16 +174,20 @@ def _public_bounds(spec: ColumnSchema) -> tuple[float, float] | None:
     return None if lo is None or hi is None else (lo, hi)
 
 
-def _range_from_coarse(noisy: np.ndarray, sigma: float) -> tuple[float, float] | None:
-    """Bounds from the stage-1 histogram: the outermost bins whose noisy count stands above noise
-    (None when no bin does: too few rows for this ε)."""
-    signal = np.nonzero(noisy >= COARSE_SIGNAL_Z * sigma)[0]
-    if len(signal) == 0:
-        return None
-    return float(COARSE_EDGES[signal[0]]), float(COARSE_EDGES[signal[-1] + 1])
+def _with_survey(edges: np.ndarray, mass: np.ndarray, sigma: float, survey: Survey) -> tuple[np.ndarray, float]:
+    """Where the fine grid is one bin per small whole number, the survey measured the same bins:
+    average the two noisy counts by their precision (post-processing) and return the noise left."""
+    unit = (np.diff(edges) == 1.0) & (edges[:-1] == np.round(edges[:-1]))
+    keys = edges[:-1].astype(np.int64)
+    inside = unit & np.isin(keys, list(survey.small_integers))
+    if not inside.all():
+        return mass, sigma
+    surveyed = np.array([survey.small_integers[int(k)] for k in keys])
+    merged, left = combined(mass, sigma, surveyed, survey.sigma)
+    return np.clip(merged, 0.0, None), left
 
 
-def _fine_edges(kind: Kind, lo: float, hi: float, n_rows: int, sigma: float) -> np.ndarray:
+def _fine_edges(kind: Kind, lo: float, hi: float, n_rows: float, sigma: float) -> np.ndarray:
     """Stage-2 grid: fine enough to place quantiles, coarse enough that counts beat the noise."""
     bins = int(np.clip(n_rows / (4 * sigma), 16, MAX_FINE_BINS))
     edges = np.linspace(lo, hi, bins + 1)

@@ -12,8 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.encoding.base import ColumnEncoder, Releaser, encoder_class, encoder_from_json
-from engine.privacy.accountant import PrivacyAccountant
+from engine.encoding.base import ColumnEncoder, encoder_from_json
 from engine.schema import Schema
 
 
@@ -28,7 +27,7 @@ class Span:
 
 
 class TableEncoder:
-    """The fitted transform. Built by :func:`fit_encoder`; stored in bundles as JSON."""
+    """The fitted transform. Built by :func:`engine.encoding.fit.preprocess`; stored in bundles as JSON."""
 
     def __init__(self, columns: list[ColumnEncoder]) -> None:
         self.columns = columns
@@ -91,31 +90,3 @@ class TableEncoder:
     @classmethod
     def from_json(cls, data: list[dict[str, Any]]) -> "TableEncoder":
         return cls([encoder_from_json(entry) for entry in data])
-
-
-def release_weights(schema: Schema) -> list[float]:
-    """The precision weight of every Gaussian release preprocessing will make, in order.
-
-    Release i uses noise σ / w_i and costs w_i² of a unit release; ``sum(w**2)`` chooses σ.
-    """
-    return [w for spec in schema.learned for w in encoder_class(spec).release_weights(spec)]
-
-
-def thresholded_columns(schema: Schema) -> int:
-    """Categorical columns whose domain comes from the data (they spend part of δ)."""
-    return sum(1 for spec in schema.learned if encoder_class(spec).uses_threshold(spec))
-
-
-def fit_encoder(schema: Schema, typed: dict[str, pd.Series], accountant: PrivacyAccountant,
-                sigma: float, rng: np.random.Generator) -> TableEncoder:
-    """Fit every learned column from DP releases, charging each to ``accountant``."""
-    n_threshold = thresholded_columns(schema)
-    column_delta = accountant.domain_delta / n_threshold if n_threshold else 0.0
-    releaser = Releaser(accountant, sigma, rng, column_delta)
-    columns: list[ColumnEncoder] = []
-    for spec in schema.learned:
-        cls = encoder_class(spec)
-        releaser.expect(cls.release_weights(spec))
-        columns.append(cls.fit(spec, typed[spec.name], releaser))
-        releaser.done()
-    return TableEncoder(columns)

@@ -50,7 +50,7 @@ _GROUPED = {False: re.compile(r"^(\d{1,3}([,'’ \u00a0\u202f]\d{3})+|\d+)?(\.\d
 _SEPARATORS = {False: str.maketrans("", "", ",'’ \u00a0\u202f"),
                True: str.maketrans(",", ".", ".'’ \u00a0\u202f")}
 _EXPONENT = re.compile(r"\d[eE][+-]?\d")
-_DATE_LIKE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}(:\d{2})?)?$|^\d{8}$"
+DATE_LIKE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}(:\d{2})?)?$|^\d{8}$"
                         r"|^\d{1,2}[ -][A-Za-z]{3,9}[ -]\d{2,4}$|^[A-Za-z]{3,9} \d{1,2}, \d{4}$")
 _EPOCH = pd.Timestamp("1970-01-01")
 
@@ -183,7 +183,7 @@ def date_formats(cells: Cells) -> list[str]:
     if pd.api.types.is_datetime64_any_dtype(values):
         has_time = bool(((values - values.dt.normalize()) != pd.Timedelta(0)).any())
         return ["%Y-%m-%d %H:%M:%S" if has_time else "%Y-%m-%d"]
-    if not cells.text or not all(_DATE_LIKE.match(s) for s in cells.text):
+    if not cells.text or not all(DATE_LIKE.match(s) for s in cells.text):
         return []
     formats, complete = _date_cover(cells.text)
     return formats if complete else []

@@ -9,18 +9,19 @@ reading.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Callable, TypeVar
 
 import pandas as pd
 
 from engine.errors import DoppelInputError
+from engine.io.fingerprint import table_fingerprint
 
 MISSING_TOKENS = ("", "?", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None",
                   # Excel's error values: the cell holds no value (openpyxl reads them as text)
@@ -31,7 +32,6 @@ _FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm
             ".parquet": "parquet"}
 _DELIMITERS = (",", ";", "\t", "|")
 _SNIFF_CHARS = 64 * 1024
-_CHUNK = 1 << 20
 _T = TypeVar("_T")
 
 
@@ -45,7 +45,11 @@ class LoadedTable:
     encoding: str | None
     delimiter: str | None
     sheet: str | None
-    fingerprint: str
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """The parsed table's fingerprint (:mod:`engine.io.fingerprint`): local, for the ledger only."""
+        return table_fingerprint(self.frame)
 
 
 # ----------------------------------------------------------------------------------------- reading
@@ -57,16 +61,12 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> LoadedTable:
     fmt = _FORMATS[path.suffix.lower()]
     encoding = delimiter = sheet_name = None
     if fmt == "csv":
-        data = _guard(path, path.read_bytes)
-        fingerprint = hashlib.sha256(data).hexdigest()
-        frame, encoding, delimiter = _parse_csv(data, path.name)
+        frame, encoding, delimiter = _parse_csv(_guard(path, path.read_bytes), path.name)
+    elif fmt == "xlsx":
+        frame, sheet_name = _read_excel(path, sheet)
     else:
-        fingerprint = file_fingerprint(path)
-        if fmt == "xlsx":
-            frame, sheet_name = _read_excel(path, sheet)
-        else:
-            frame = _read_parquet(path)
-    return LoadedTable(frame, path, fmt, encoding, delimiter, sheet_name, fingerprint)
+        frame = _read_parquet(path)
+    return LoadedTable(frame, path, fmt, encoding, delimiter, sheet_name)
 
 
 def list_sheets(path: str | Path) -> list[str]:
@@ -79,20 +79,6 @@ def list_sheets(path: str | Path) -> list[str]:
         return list(wb.sheetnames)
     finally:
         wb.close()
-
-
-def file_fingerprint(path: str | Path) -> str:
-    """SHA-256 of the file's bytes, streamed: the privacy ledger's key for a source table."""
-    path = Path(path)
-
-    def digest() -> str:
-        h = hashlib.sha256()
-        with path.open("rb") as f:
-            while chunk := f.read(_CHUNK):
-                h.update(chunk)
-        return h.hexdigest()
-
-    return _guard(path, digest)
 
 
 def _check_source(path: str | Path) -> Path:

@@ -49,6 +49,16 @@ class ColumnSchema:
     fake: str | None = None              # Faker provider for role FAKE
     more_date_formats: list[str] = field(default_factory=list)  # a mixed column's other formats, in order
     decimal_comma: bool = False          # numbers written 1.234,5: the decimal mark is a comma
+    declared: bool = False               # the user confirmed these facts (public); else DP decides them
+
+    def declare(self, **facts: Any) -> "ColumnSchema":
+        """Set facts as the user's declaration (public): this column's facts are then not measured."""
+        for name, value in facts.items():
+            if name not in self.__dataclass_fields__:
+                raise AttributeError(name)
+            setattr(self, name, value)
+        self.declared = True
+        return self
 
     def values(self, series: pd.Series) -> pd.Series:
         """The column's cells as model-ready values: floats for numbers, days for dates,
@@ -129,7 +139,7 @@ class ColumnSchema:
         if unknown:
             raise DoppelInputError(
                 f"{source}: column '{name}' has unknown field(s) {', '.join(sorted(unknown))}; remove them.")
-        column = cls(**{**data, "kind": kind, "role": role})
+        column = cls(**{"declared": True, **data, "kind": kind, "role": role})
         if column.public_categories is not None:
             column.public_categories = [str(c) for c in column.public_categories]
         if role is Role.FAKE and column.fake not in FAKE_PROVIDERS:
@@ -181,9 +191,24 @@ class Schema:
         """Columns present in a synthetic table, in source order."""
         return [c for c in self.columns if c.role in (Role.LEARN, Role.FAKE)]
 
+    def declare_all(self) -> "Schema":
+        """Confirm every column's facts as the user's declaration (what passing a reviewed schema
+        file with ``--schema`` does): nothing is then measured to decide them."""
+        for column in self.columns:
+            column.declared = True
+        return self
+
     def public(self) -> "Schema":
-        """The schema without observed statistics: safe to store in a model bundle."""
+        """The schema without observed statistics (what a model built from DP releases and the
+        user's declarations stores)."""
         return Schema([replace(c, missing_rate=None) for c in self.columns], list(self.constraints))
+
+    def declarations(self) -> dict[str, Any]:
+        """What the user declared, as JSON: undeclared columns by name only (their inferred facts
+        are local, exact functions of the cells, and must not be stored anywhere)."""
+        data = self.public().to_json()
+        data["columns"] = [c if c["declared"] else {"name": c["name"], "declared": False} for c in data["columns"]]
+        return data
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -231,11 +256,13 @@ class Schema:
         return cls.from_json(data, source=f"Schema file {path.name}")
 
     def check_matches(self, frame: pd.DataFrame, source: str) -> None:
-        """A schema written for another table is refused before any budget is spent."""
+        """A schema written for another table, or declaring a kind some cell does not fit, is refused
+        before any budget is spent."""
         missing = [n for n in self.names if n not in frame.columns]
         if missing:
             raise DoppelInputError(
                 f"{source} has no column '{missing[0]}' named in the schema; "
                 "fix the schema or infer a new one with 'doppel inspect'.")
         for column in self.learned:
-            column.check_cells(frame[column.name], source)
+            if column.declared:
+                column.check_cells(frame[column.name], source)

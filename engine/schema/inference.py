@@ -12,20 +12,9 @@ import numpy as np
 import pandas as pd
 
 from engine.io import cells as parsing
+from engine.schema import pii
 from engine.schema.columns import ColumnSchema, Constraint, Schema
 from engine.schema.kinds import Kind, Role
-
-_NAME_COLUMN = re.compile(r"(^|[_ .-])(full|first|last|given|family|sur|fore|middle|employee|person|maiden)?[_ .-]?name$")
-_EMAIL_COLUMN = re.compile(r"e[-_ ]?mail")
-_PHONE_COLUMN = re.compile(r"phone|mobile|cell|telephone|(^|[_ ])tel($|[_ ])|fax")
-_NATIONAL_ID_COLUMN = re.compile(r"ssn|social[_ ]?security|national[_ ]?id|passport|tax[_ ]?id|nino|insurance[_ ]?n|(^|[_ ])sin($|[_ ])|bsn|iban")
-_KEY_COLUMN = re.compile(r"(^|[_ ])(id|no|nr|num|number|key|code|uuid|guid)$|^id[_ ]|_id$|identifier")
-_BIRTH_COLUMN = re.compile(r"birth|dob|born")
-_ADDRESS_COLUMN = re.compile(r"address|street|postcode|zip|ip[_ ]?addr")
-_EMAIL_VALUE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-_PHONE_VALUE = re.compile(r"^\+?[\d ()./-]{7,20}$")
-_NATIONAL_ID_VALUE = re.compile(r"^(\d{3}-\d{2}-\d{4}|[A-Z]{2}\d{6}[A-D]|\d{2}\.?\d{2}\.?\d{2}[-.]?\d{3}\.?\d{2})$")
-_PERSON_NAME_VALUE = re.compile(r"^[A-Z][a-zA-Z'’-]+(\s[A-Z][a-zA-Z'’.-]*)+$")
 
 _DATE_PAIRS = (("start", "end"), ("hire", "termination"), ("hire", "exit"), ("hire", "leave"),
                ("begin", "end"), ("from", "to"), ("joined", "left"), ("hire", "separation"))
@@ -37,28 +26,22 @@ def _share(cells: parsing.Cells, pattern: re.Pattern[str]) -> float:
 
 def _pii_reason(name: str, cells: parsing.Cells, kind: Kind) -> str | None:
     """Why a column looks like personal data, in words for the user; None when it does not."""
-    lowered = name.strip().lower()
     n = len(cells)
     unique_share = len(set(cells.text)) / n if n else 0.0
-    if _EMAIL_COLUMN.search(lowered) or _share(cells, _EMAIL_VALUE) > 0.5:
-        return "e-mail addresses"
-    if _NATIONAL_ID_COLUMN.search(lowered) or _share(cells, _NATIONAL_ID_VALUE) > 0.5:
-        return "national ID numbers"
-    if _PHONE_COLUMN.search(lowered) or (kind is Kind.TEXT and _share(cells, _PHONE_VALUE) > 0.8):
+    found = pii.reason_from_name(name, kind)
+    if found:
+        return found
+    if kind in (Kind.TEXT, Kind.CATEGORICAL):
+        found = pii.reason_from_values((text, 1.0) for text in cells.text)
+        if found:
+            return found
+    if kind is Kind.TEXT and _share(cells, pii.PHONE_VALUE) > 0.8:
         return "phone numbers"
-    if _NAME_COLUMN.search(lowered) and kind in (Kind.TEXT, Kind.CATEGORICAL):
-        return "person names"
-    if kind in (Kind.TEXT, Kind.CATEGORICAL) and unique_share > 0.5 and _share(cells, _PERSON_NAME_VALUE) > 0.8:
-        return "person names"
-    if _BIRTH_COLUMN.search(lowered) and kind is Kind.DATE:
-        return "exact birth dates"
-    if _ADDRESS_COLUMN.search(lowered):
-        return "addresses"
     if kind is Kind.TEXT and _is_prose(cells):
         return "free text"
     if n >= 20 and unique_share >= 0.95 and kind is not Kind.CONTINUOUS and kind is not Kind.DATE:
         return "a unique key (every value differs)"
-    if _KEY_COLUMN.search(lowered) and n >= 20 and unique_share >= 0.9:
+    if pii.KEY_COLUMN.search(name.strip().lower()) and n >= 20 and unique_share >= 0.9:
         return "an employee number or key"
     if kind is Kind.TEXT:
         return "free text"
@@ -86,11 +69,6 @@ def _infer_kind(cells: parsing.Cells) -> Kind:
     return Kind.CATEGORICAL
 
 
-def _fake_provider(reason: str | None) -> str:
-    return {"e-mail addresses": "email", "person names": "name", "phone numbers": "phone_number",
-            "national ID numbers": "ssn"}.get(reason or "", "employee_id" if reason and "key" in reason else "text")
-
-
 def infer_column(name: str, series: pd.Series) -> ColumnSchema:
     """Kind, format, PII flag and default role of one column, read from its cells."""
     cells = parsing.Cells.of(series)
@@ -107,13 +85,13 @@ def infer_column(name: str, series: pd.Series) -> ColumnSchema:
     column.pii = _pii_reason(name, cells, kind)
     if column.pii:
         column.role = Role.IDENTIFIER
-        column.fake = _fake_provider(column.pii)
+        column.fake = pii.fake_provider(column.pii)
     elif len(cells) == 0:
         column.role = Role.DROP
     return column
 
 
-def _pair_constraints(columns: list[ColumnSchema]) -> list[Constraint]:
+def pair_constraints(columns: list[ColumnSchema]) -> list[Constraint]:
     """``start <= end`` suggestions from column names alone (no data is read, so no budget)."""
     found: list[Constraint] = []
     dates = [c for c in columns if c.kind is Kind.DATE and c.role is Role.LEARN]
@@ -130,5 +108,5 @@ def infer_schema(frame: pd.DataFrame) -> Schema:
     """The schema Doppel proposes for a freshly loaded table."""
     columns = [infer_column(str(name), frame[name]) for name in frame.columns]
     schema = Schema(columns)
-    schema.constraints = _pair_constraints(columns)
+    schema.constraints = pair_constraints(columns)
     return schema

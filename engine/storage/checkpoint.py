@@ -2,9 +2,9 @@
 
 A checkpoint is one safetensors file: the synthesizer's training tensors (for the DP-GAN: both
 networks, the ensemble snapshots kept so far, both Adam optimizers' moments) plus a JSON header
-(``__metadata__``) holding the plan — the run's settings, the accountant's preprocessing releases,
-the fitted DP encoder, the synthesizer's own plan and progress, the public schema, the dataset's
-local ledger key and the run id. Like a bundle it is read without unpickling.
+(``__metadata__``) holding the plan — the run's settings and privacy plan, n̂, the accountant's
+preprocessing releases, the schema the run learns and the fitted DP encoder, the synthesizer's
+progress, the user's declarations, the dataset's local ledger key and the run id. Like a bundle it is read without unpickling.
 
 What it deliberately does *not* hold: the seed and the random generators' states. Torch's CPU
 generator (MT19937) and NumPy's PCG64 can be stepped backwards from a saved state, and CUDA's
@@ -32,11 +32,12 @@ from safetensors.torch import save as save_tensors
 from engine.encoding import TableEncoder
 from engine.errors import DoppelInputError
 from engine.io import atomic_write_bytes
+from engine.privacy.plan import PrivacyPlan
 from engine.run import RunConfig
 from engine.schema import Schema
 
 CHECKPOINT_FORMAT = "doppel-checkpoint"
-CHECKPOINT_VERSION = "2"
+CHECKPOINT_VERSION = "3"
 SUFFIX = ".ckpt"
 
 
@@ -45,15 +46,16 @@ class Checkpoint:
     """A run after ``step`` of its planned steps; resuming continues this very plan."""
 
     run: str                    # the ledger's id for this run
-    dataset: str                # the table's ledger key (local state, like the ledger: never shared)
-    schema: dict[str, Any]      # public schema JSON
+    dataset: str                # the table's ledger key (a keyed hash: meaningless away from this machine)
+    schema: dict[str, Any]      # the user's declarations (undeclared columns by name only)
     config: dict[str, Any]      # RunConfig.plan_json(): what a resume must repeat
+    plan: PrivacyPlan           # every release of the run, for every size class
+    rows: float                 # n̂, the noisy row count released first
+    run_schema: dict[str, Any]  # the schema the run learns: declared facts and those measured under DP
     encoder: TableEncoder       # fitted under DP before training
-    rows: int
     accountant: dict[str, Any]  # the accountant's state_dict: the preprocessing releases
     preprocessing_epsilon: float
-    preprocessing_sigma: float
-    synthesizer: dict[str, Any]  # the synthesizer's training_state metadata (its plan and progress)
+    synthesizer: dict[str, Any]  # the synthesizer's training_state metadata (its progress)
     step: int                   # steps done
     steps: int                  # planned
     epsilon_spent: float        # after ``step`` steps, preprocessing included
@@ -64,12 +66,12 @@ class Checkpoint:
         """The settings to resume with (what the GUI pre-fills); device and seed are free."""
         return RunConfig(**self.config, device=device, seed=seed)
 
-    def check_fits(self, dataset: str, schema: Schema, config: RunConfig, rows: int) -> None:
+    def check_fits(self, dataset: str, schema: Schema, config: RunConfig) -> None:
         """Refuse to resume on another table, schema or plan: the accounting would not hold."""
-        if dataset != self.dataset or rows != self.rows:
+        if dataset != self.dataset:
             raise DoppelInputError(f"The checkpoint of run {self.run} was made from another table (or the file "
                                    "changed since); resume with the same file, or train without --resume.")
-        if _json(schema.public().to_json()) != self.schema:
+        if _json(schema.declarations()) != self.schema:
             raise DoppelInputError(f"The checkpoint of run {self.run} was made with another schema; resume with the "
                                    "same --schema (or none), or train without --resume.")
         given = _json(config.plan_json())
@@ -87,8 +89,10 @@ def _json(value: Any) -> Any:
 
 def save_checkpoint(checkpoint: Checkpoint, path: str | Path) -> Path:
     """Write atomically: a kill during the write leaves the previous checkpoint whole."""
-    state = {f.name: getattr(checkpoint, f.name) for f in fields(Checkpoint) if f.name not in ("encoder", "tensors")}
+    state = {f.name: getattr(checkpoint, f.name) for f in fields(Checkpoint)
+             if f.name not in ("encoder", "plan", "tensors")}
     state["encoder"] = checkpoint.encoder.to_json()
+    state["plan"] = checkpoint.plan.to_json()
     state["config"] = _json(checkpoint.config)
     header = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "state": json.dumps(state)}
     path = Path(path)
@@ -109,6 +113,7 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
             raise ValueError("not a Doppel checkpoint of this version")
         state = json.loads(header["state"])
         state["encoder"] = TableEncoder.from_json(state["encoder"])
+        state["plan"] = PrivacyPlan.from_json(state["plan"])
         return Checkpoint(**state, tensors=tensors)
     except (SafetensorError, OSError, ValueError, KeyError, TypeError) as exc:
         raise DoppelInputError(f"{path.name} is not a usable Doppel checkpoint ({exc.__class__.__name__}); "

@@ -1,10 +1,11 @@
 """The synthesizer protocol: what any model that learns a table under DP must do, and the registry.
 
-A synthesizer receives the encoded real rows (built from DP releases only) and the run's
-accountant. It plans the releases it will make so that, with preprocessing, they spend exactly
-the budget (:meth:`Synthesizer.plan`), then learns (:meth:`Synthesizer.fit`), checking the
-budget before every release, reporting progress and stopping on cancel through a
-:class:`FitContext`. Afterwards it samples encoded rows and hands its state to storage. A new
+A synthesizer first plans the releases it will make for a table of a given size class, so that
+with preprocessing they spend the budget (:meth:`Synthesizer.plan`, called before any row is
+read, for every size class). It is then built with the plan of the class the noisy row count
+falls in, receives the encoded real rows (built from DP releases only) and learns
+(:meth:`Synthesizer.fit`), checking the budget before every release, reporting progress and
+stopping on cancel through a :class:`FitContext`. Afterwards it samples encoded rows and hands its state to storage. A new
 synthesizer is one package with a class registered here (:func:`register`); nothing else in the
 stack changes.
 """
@@ -23,6 +24,8 @@ import torch
 from engine.encoding import TableEncoder
 from engine.errors import DoppelInputError, TrainingCancelled
 from engine.privacy.accountant import PrivacyAccountant
+from engine.privacy.plan import Budget, SynthesizerPlan
+from engine.privacy.randomness import NoiseSource
 from engine.run import CancelToken, EventCallback, LogMessage, Progress, emit
 
 S = TypeVar("S", bound=type["Synthesizer"])
@@ -62,16 +65,18 @@ class FitContext:
     """What a synthesizer's ``fit`` may use besides the data: the budget, the caller's ears and the
     randomness.
 
-    ``noise`` draws everything a privacy argument relies on (DP noise, Poisson sampling); ``init``
-    draws everything else (initial weights, latent noise for fake rows). ``checkpoint(step)`` is
+    ``noise`` draws everything a privacy argument relies on (DP noise, Poisson sampling), from 128
+    bits of entropy; ``init`` draws everything else (initial weights, latent noise for fake rows).
+    ``rows`` is n̂, the noisy row count (public). ``checkpoint(step)`` is
     called by the synthesizer at the end of an epoch; the caller decides whether to write one.
     """
 
     accountant: PrivacyAccountant
     epsilon_target: float
     device: torch.device
-    noise: torch.Generator
+    noise: NoiseSource
     init: torch.Generator
+    rows: float
     on_event: EventCallback | None = None
     cancel: CancelToken | None = None
     checkpoint: Callable[[int], None] | None = None
@@ -88,7 +93,7 @@ class FitContext:
         """Once the user cancelled: record the ``step`` steps taken and raise
         :class:`TrainingCancelled` with the ε they and preprocessing spent."""
         if self.cancel is not None and self.cancel.cancelled:
-            self.accountant.finish_training(step)
+            self.accountant.finish_steps(step)
             spent = self.accountant.epsilon_after(step)
             raise TrainingCancelled(f"Training cancelled after {step} steps; ε = {spent:.3f} was spent.",
                                     spent, self.accountant.delta)
@@ -100,15 +105,17 @@ class Synthesizer(ABC):
     name: ClassVar[str]
     settings_class: ClassVar[type]
 
-    def __init__(self, encoder: TableEncoder, settings: Any) -> None:
+    def __init__(self, encoder: TableEncoder, settings: Any, plan: SynthesizerPlan | None = None) -> None:
         self.encoder = encoder
         self.settings = settings
+        self.plan_ = plan
 
     # ------------------------------------------------------------------ learning
+    @classmethod
     @abstractmethod
-    def plan(self, rows: int, epochs: int, accountant: PrivacyAccountant) -> None:
-        """Choose this synthesizer's releases (their noise and count) so that, added to what the
-        accountant already holds, they spend the target ε; record nothing yet."""
+    def plan(cls, settings: Any, rows: int, epochs: int, budget: Budget) -> SynthesizerPlan:
+        """The releases (and their facts) for a table of about ``rows`` rows (the smallest of a size
+        class) that, added to preprocessing, spend ``budget``; reads no data."""
 
     @abstractmethod
     def fit(self, data: torch.Tensor, context: FitContext) -> None:

@@ -15,6 +15,7 @@ import torch
 
 from engine.encoding import TableEncoder
 from engine.privacy.accountant import PrivacyAccountant
+from engine.privacy.plan import Budget, SynthesizerPlan
 from engine.synthesizers.base import FitContext, Synthesizer, register
 
 
@@ -28,8 +29,10 @@ class IndependentMarginals(Synthesizer):
     name = "independent"
     settings_class = IndependentSettings
 
-    def plan(self, rows: int, epochs: int, accountant: PrivacyAccountant) -> None:
+    @classmethod
+    def plan(cls, settings: IndependentSettings, rows: int, epochs: int, budget: Budget) -> SynthesizerPlan:
         """No release beyond preprocessing: the encoder's DP marginals are the whole model."""
+        return SynthesizerPlan([], {})
 
     def fit(self, data: torch.Tensor, context: FitContext) -> None:
         context.stop_if_cancelled(0)

@@ -12,12 +12,13 @@ from typing import Any, Iterator
 
 import torch
 from opacus.grad_sample import GradSampleModuleFastGradientClipping
-from opacus.optimizers import DPOptimizerFastGradientClipping
 from opacus.utils.fast_gradient_clipping_utils import DPLossFastGradientClipping
 from torch import nn
 from torch.nn import functional as F
 
 from engine.encoding import TableEncoder
+from engine.privacy.dpsgd import NoisedOptimizer
+from engine.privacy.randomness import NoiseSource
 from engine.synthesizers.dpgan.conditions import Conditions
 from engine.synthesizers.dpgan.networks import Discriminator, Generator, GeneratorEnsemble, activate
 from engine.synthesizers.dpgan.settings import DPGANSettings
@@ -29,15 +30,16 @@ class GanSteps:
     With ``private=True`` (always, in training) the discriminator is wrapped for Opacus ghost
     clipping and its optimizer adds noise σ·C drawn from ``noise`` (which also draws the Poisson
     sample); ``init`` draws everything else. ``private=False`` exists so the speed benchmark can
-    time the very same step without DP.
+    time the very same step without DP. ``batch`` is the number of fake rows per step (the
+    expected number of real ones, q·n̂).
     """
 
     def __init__(self, encoder: TableEncoder, data: torch.Tensor, settings: DPGANSettings, batch: int,
-                 sigma: float, noise: torch.Generator, init: torch.Generator | None = None,
+                 sigma: float, noise: NoiseSource, init: torch.Generator | None = None, *, rate: float | None = None,
                  private: bool = True) -> None:
         self.encoder, self.data, self.settings, self.batch = encoder, data, settings, batch
         self.device, self.noise, self.init = data.device, noise, init
-        self.q = batch / len(data)
+        self.q = rate if rate is not None else batch / len(data)
         self.conditions = Conditions(encoder, self.device)
         self.generator = Generator(settings.noise_dim, self.conditions.width, encoder.width,
                                    settings.generator_hidden).to(self.device)
@@ -48,26 +50,37 @@ class GanSteps:
         if private:
             self.discriminator = GradSampleModuleFastGradientClipping(
                 network, max_grad_norm=settings.max_grad_norm, use_ghost_clipping=True, loss_reduction="mean")
-            self.d_optimizer = DPOptimizerFastGradientClipping(
-                adam, noise_multiplier=sigma, max_grad_norm=settings.max_grad_norm,
-                expected_batch_size=2 * batch, loss_reduction="mean", generator=noise)
+            self.d_optimizer = NoisedOptimizer(
+                adam, noise=noise, noise_multiplier=sigma, max_grad_norm=settings.max_grad_norm,
+                expected_batch_size=2 * batch, loss_reduction="mean")
             self.d_loss = DPLossFastGradientClipping(self.discriminator, self.d_optimizer, self.criterion, "mean")
         else:
             self.discriminator, self.d_optimizer, self.d_loss = network, adam, self.criterion
         self.g_optimizer = torch.optim.Adam(self.generator.parameters(), lr=settings.generator_lr, betas=(0.5, 0.9))
         self.ones = torch.ones(batch, device=self.device)
         self.snapshots: list[dict[str, torch.Tensor]] = []
+        self.initial = {k: v.detach().clone() for k, v in self.generator.state_dict().items()}
         self.targets = [(span.start, span.slots, torch.as_tensor(t, dtype=torch.float32, device=self.device))
                         for span, t in zip(encoder.spans, encoder.marginal_targets()) if span.slots > 1]
 
     def keep_snapshot(self) -> None:
-        """Add the generator's current weights to the ensemble the model will sample from."""
-        self.snapshots.append({k: v.detach().clone() for k, v in self.generator.state_dict().items()})
+        """Add the generator's current weights to the ensemble the model will sample from, with every
+        weight training never moved set to zero: an untouched weight is its random initial value,
+        which carries nothing learned and would only tell how initialisation was seeded."""
+        snapshot = {}
+        for key, value in self.generator.state_dict().items():
+            value = value.detach().clone()
+            if value.is_floating_point():
+                value[value == self.initial[key]] = 0.0
+            snapshot[key] = value
+        self.snapshots.append(snapshot)
 
     def ensemble(self) -> GeneratorEnsemble:
         """The kept snapshots as one model on the CPU (the live generator if none was kept)."""
+        if not self.snapshots:
+            self.keep_snapshot()
         members = []
-        for state in self.snapshots or [self.generator.state_dict()]:
+        for state in self.snapshots:
             member = Generator(self.settings.noise_dim, self.conditions.width, self.encoder.width,
                                self.settings.generator_hidden)
             member.load_state_dict({k: v.cpu() for k, v in state.items()})
@@ -79,9 +92,12 @@ class GanSteps:
         latent = torch.randn(count, self.settings.noise_dim, device=self.device, generator=self.init)
         return self.generator(latent, cond), cond, choice, slot
 
-    def discriminator_step(self) -> torch.Tensor:
-        """Poisson-sample real rows at rate q; one forward/backward over [real; fake]; one noised step."""
-        real = self.data[torch.rand(len(self.data), generator=self.noise, device=self.device) < self.q]
+    def discriminator_step(self) -> None:
+        """Poisson-sample real rows at rate q; one forward/backward over [real; fake]; one noised step.
+
+        Its loss is not returned: it is computed on real rows before the noise, so showing it would
+        release a statistic of the table outside the DP step."""
+        real = self.data[self.noise.sample_rows(len(self.data), self.q, self.device)]
         with torch.no_grad():
             raw, fake_cond, _, _ = self._fake(self.batch)
             fake = activate(raw, self.encoder)
@@ -92,7 +108,6 @@ class GanSteps:
         loss = self.d_loss(self.discriminator(inputs), labels)
         loss.backward()
         self.d_optimizer.step()
-        return loss.detach()
 
     def marginal_loss(self, raw: torch.Tensor) -> torch.Tensor:
         """KL(DP marginal ‖ batch-average softmax), summed over columns: post-processing only."""
@@ -102,8 +117,11 @@ class GanSteps:
             total = total + (target * (torch.log(target + 1e-8) - torch.log(average + 1e-8))).sum()
         return total
 
-    def generator_step(self) -> torch.Tensor:
-        """Post-processing of the private discriminator: its hooks are off and its weights frozen."""
+    def generator_step(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Post-processing of the private discriminator: its hooks are off and its weights frozen.
+
+        Returns the generator's loss and the discriminator's mean score of the fake rows (the
+        probability it gives them of being real): both read no real row."""
         if self.private:
             self.discriminator.disable_hooks()
         for p in self.discriminator.parameters():
@@ -111,7 +129,8 @@ class GanSteps:
         self.g_optimizer.zero_grad()
         raw, cond, choice, slot = self._fake(self.batch)
         fake = activate(raw, self.encoder)
-        loss = self.criterion(self.discriminator(torch.cat([fake, cond], dim=1)), self.ones) \
+        logits = self.discriminator(torch.cat([fake, cond], dim=1))
+        loss = self.criterion(logits, self.ones) \
             + self.conditions.loss(raw, choice, slot) + self.settings.marginal_weight * self.marginal_loss(raw)
         loss.backward()
         self.g_optimizer.step()
@@ -119,7 +138,7 @@ class GanSteps:
             p.requires_grad_(True)
         if self.private:
             self.discriminator.enable_hooks()
-        return loss.detach()
+        return loss.detach(), torch.sigmoid(logits.detach()).mean()
 
     def probe(self) -> None:
         """A step of the same size that reads no real row and changes nothing (for timing): the
