@@ -72,7 +72,7 @@ def _drive(home: Path) -> tuple[bool, str]:
     pending = list(FORMATS)
 
     def export_next() -> None:
-        # the Export button's own slot: the button itself is re-enabled only after this signal
+        # the Export button's own slot
         export.path.setText(str(home / f"synthetic{pending[0]}"))
         export.export()
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from desktop_app.context import Context
 from desktop_app.pages.base import Page, stacked
-from desktop_app.qt import QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QModelIndex, QPushButton, QTableView, Slot
+from desktop_app.qt import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QModelIndex, QPushButton, QTableView,
+                            Slot)
 from desktop_app.widgets import dialogs
 from desktop_app.widgets.plots import HistogramPlot
 from desktop_app.widgets.table_models import ChoiceDelegate, SchemaModel

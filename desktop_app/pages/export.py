@@ -20,7 +20,7 @@ class ExportPage(Page):
     hint = ("Generate synthetic rows and save them. The file holds nothing but the synthetic rows; the model can "
             "be saved to generate more later without spending more budget.")
 
-    exported = Signal(str)           # the path written
+    exported = Signal(str)           # the path written, once the export has ended (another may start)
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
@@ -70,6 +70,7 @@ class ExportPage(Page):
         self.layout_.addStretch(1)
 
         self.exporting = False
+        self._written: str | None = None
         self.browse.clicked.connect(self.choose_export_path)
         self.export_button.clicked.connect(self.export)
         self.save_model_button.clicked.connect(self.save_model)
@@ -104,8 +105,8 @@ class ExportPage(Page):
             self.choose_export_path()
             if not self.path.text().strip():
                 return
-        rows, where, out = self.rows.value(), presenters.split_conditions(self.conditions.text()), \
-            Path(self.path.text().strip())
+        rows, out = self.rows.value(), Path(self.path.text().strip())
+        where = presenters.split_conditions(self.conditions.text())
 
         def call() -> str:
             from engine.app import operations
@@ -123,12 +124,15 @@ class ExportPage(Page):
         dialogs.remember_folder(self.context.settings, path)
         self.status.setText(f"Saved {self.rows.value():,} synthetic rows to {path}.")
         self.context.show_status(f"Exported {path}")
-        self.exported.emit(path)
+        self._written = path
 
     @Slot()
     def _export_finished(self) -> None:
         self.exporting = False
         self.refresh()
+        written, self._written = self._written, None
+        if written is not None:
+            self.exported.emit(written)
 
     @Slot(int)
     def _format_changed(self, _index: int) -> None:

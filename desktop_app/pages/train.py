@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from desktop_app.context import Context
 from desktop_app.pages.base import Page, primary, stacked
-from desktop_app.qt import QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QSpinBox, Signal, Slot
+from desktop_app.qt import (QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QSpinBox, Signal,
+                            Slot)
 from desktop_app.widgets.plots import TrainingPlot
 from desktop_app.worker import TrainingRun
 from engine.app import presenters

@@ -99,7 +99,6 @@ class FinishedRun:
     ledger: Any                 # operations.LedgerStatus after the run
     model: Any = None           # TrainedModel when finished
     report_frame: pd.DataFrame | None = None
-    epsilon_spent: float | None = None
 
 
 def run_training(request: RunRequest, on_event: EventCallback | None = None,
@@ -112,14 +111,13 @@ def run_training(request: RunRequest, on_event: EventCallback | None = None,
     try:
         model = operations.train_model(table, request.schema, request.config, on_event=on_event, cancel=cancel)
     except TrainingCancelled as stop:
-        return FinishedRun("cancelled", str(stop), operations.ledger_status(table), epsilon_spent=stop.epsilon_spent)
+        return FinishedRun("cancelled", str(stop), operations.ledger_status(table))
     except DoppelInputError as error:
         return FinishedRun("failed", str(error), operations.ledger_status(table))
     s = model.summary
     return FinishedRun("finished", f"Finished: ε = {s.epsilon_spent:.4f} (δ = {s.delta:.1e}, {s.accountant}), "
                                    f"{s.facts.get('steps', 0)} steps.",
-                       operations.ledger_status(table), model, presenters.report_sample(model, len(table.frame)),
-                       s.epsilon_spent)
+                       operations.ledger_status(table), model, presenters.report_sample(model, len(table.frame)))
 
 
 # ---------------------------------------------------------------------------------------- state
@@ -147,6 +145,8 @@ class RunChoices:
 
 @dataclass
 class Session:
+    """What the window shows. The GUI thread alone changes it, with results computed in workers."""
+
     table: LoadedTable | None = None
     summary: presenters.TableSummary | None = None
     default_delta: float | None = None
@@ -245,10 +245,6 @@ class Session:
         return self.ledger.total if self.ledger is not None else None
 
     # ------------------------------------------------------------------ training and model
-    @property
-    def training(self) -> bool:
-        return self.run is not None
-
     def start_run(self) -> RunRequest:
         """Freeze the next run: the table, a copy of the schema and the config from the choices.
 
