@@ -31,15 +31,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.self_test:
         from desktop_app.self_test import run
         return run()
-    from desktop_app import dialogs
-    from desktop_app.qt import QApplication, QCoreApplication, QTimer
+    from desktop_app.qt import QApplication, QCoreApplication, QSettings, QTimer
 
     QCoreApplication.setOrganizationName("Doppel")
     QCoreApplication.setApplicationName("Doppel")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from desktop_app.main_window import MainWindow
-    from desktop_app.qt import QSettings
-    from engine.ledger import data_home
+    from desktop_app.pages import DataPage, TrainPage
+    from desktop_app.widgets import dialogs
+    from engine.app.types import data_home
 
     # beside the ledger (DOPPEL_HOME or the platform's data folder), never next to the user's data
     window = MainWindow(QSettings(str(data_home() / "settings.ini"), QSettings.IniFormat))
@@ -52,20 +52,20 @@ def main(argv: list[str] | None = None) -> int:
 
     sys.excepthook = excepthook
     window.show()
+    data = window.page(DataPage)
     if args.startup_probe:
         # seconds since this module was imported (the interpreter's own start-up comes before)
         QTimer.singleShot(0, lambda: print(f"window shown after {time.perf_counter() - _STARTED:.2f} s",
                                            flush=True))
-        window.table_loaded.connect(lambda: (print(f"demo table loaded after {time.perf_counter() - _STARTED:.2f} s",
-                                                   flush=True), window.close()))
-        window.busy_changed.connect(lambda busy: busy or window.table is not None or window.close())
+        data.table_loaded.connect(lambda: (print(f"demo table loaded after {time.perf_counter() - _STARTED:.2f} s",
+                                                 flush=True), window.close()))
+        window.busy_changed.connect(lambda busy: busy or window.session.table is not None or window.close())
     if args.table:
-        window.open_table(args.table)
+        data.open_table(args.table)
     elif not args.empty:
-        window.open_demo()
+        data.open_demo()
     code = app.exec()
-    if window.run is not None:  # never leave a worker thread behind at exit
-        window.run.cancel()
+    window.page(TrainPage).cancel()   # never leave a worker thread behind at exit
     window.wait_for_workers()
     return code
 

@@ -6,16 +6,23 @@ behaviour (high-DPI policy) happens here only.
 
 from __future__ import annotations
 
-from PySide6.QtCore import (QAbstractTableModel, QByteArray, QCoreApplication, QEvent, QModelIndex, QObject,
-                            QSettings, QSize, Qt, QThread, QTimer, QUrl, Signal, Slot)
-from PySide6.QtGui import (QAction, QActionGroup, QCloseEvent, QColor, QDragEnterEvent, QDropEvent, QFont,
-                           QGuiApplication, QIcon, QKeySequence, QPalette, QPixmap, QResizeEvent, QShortcut)
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QButtonGroup, QCheckBox, QComboBox,
-                               QDoubleSpinBox, QFileDialog, QFormLayout, QFrame, QGridLayout, QGroupBox,
-                               QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QMainWindow, QMessageBox, QPlainTextEdit, QProgressBar,
-                               QPushButton, QScrollArea, QSizePolicy, QSpinBox, QSplitter, QStackedWidget, QStatusBar,
-                               QStyledItemDelegate, QTableView, QTableWidget, QTableWidgetItem, QVBoxLayout,
-                               QWidget)
+from PySide6.QtCore import (QAbstractItemModel, QAbstractTableModel, QByteArray, QCoreApplication, QModelIndex,
+                            QObject, QSettings, QSize, Qt, QThread, QTimer, Signal, Slot)
+from PySide6.QtGui import (QAction, QActionGroup, QCloseEvent, QColor, QDragEnterEvent, QDropEvent, QGuiApplication,
+                           QIcon, QKeySequence, QPalette, QPixmap, QResizeEvent)
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
+                               QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit,
+                               QListWidget, QListWidgetItem, QMainWindow, QMenu, QMessageBox, QPlainTextEdit,
+                               QProgressBar, QPushButton, QScrollArea, QSizePolicy, QSpinBox, QSplitter,
+                               QStackedWidget, QStyledItemDelegate, QStyleOptionViewItem, QTableView, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
 
-__all__ = [name for name in dir() if name.startswith("Q") or name in ("Qt", "Signal", "Slot")]
+__all__ = ["QAbstractItemModel", "QAbstractItemView", "QAbstractTableModel", "QAction", "QActionGroup", "QApplication",
+           "QByteArray", "QCloseEvent", "QColor", "QComboBox", "QCoreApplication", "QDoubleSpinBox",
+           "QDragEnterEvent", "QDropEvent", "QFileDialog", "QFormLayout", "QGridLayout", "QGroupBox",
+           "QGuiApplication", "QHBoxLayout", "QHeaderView", "QIcon", "QInputDialog", "QKeySequence", "QLabel",
+           "QLineEdit", "QListWidget", "QListWidgetItem", "QMainWindow", "QMenu", "QMessageBox",
+           "QModelIndex", "QObject", "QPalette", "QPixmap", "QPlainTextEdit", "QProgressBar", "QPushButton",
+           "QResizeEvent", "QScrollArea", "QSettings", "QSize", "QSizePolicy", "QSpinBox", "QSplitter",
+           "QStackedWidget", "QStyleOptionViewItem", "QStyledItemDelegate", "QTableView", "QTableWidget",
+           "QTableWidgetItem", "QThread", "QTimer", "QVBoxLayout", "QWidget", "Qt", "Signal", "Slot"]

@@ -36,9 +36,10 @@ def run() -> int:
 
 def _drive(home: Path) -> tuple[bool, str]:
     """Drive a real MainWindow with its own signals; the first failure (or the success) wins."""
-    from desktop_app import dialogs
     from desktop_app.main_window import MainWindow
+    from desktop_app.pages import DataPage, ExportPage, PrivacyPage, TrainPage
     from desktop_app.qt import QApplication, QSettings, QTimer
+    from desktop_app.widgets import dialogs
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     started = time.perf_counter()
@@ -63,45 +64,47 @@ def _drive(home: Path) -> tuple[bool, str]:
                 fail(dialogs.unexpected(error))
         return guarded
 
-    # any error dialog the window raises is the reason; questions are answered "no"
-    dialogs.set_message_hook(lambda level, _title, text: fail(text) if level == "error" else False)
+    # any error dialog the window raises is the reason
+    dialogs.set_message_hook(lambda level, _title, text: fail(text) if level == "error" else None)
     window = MainWindow(QSettings(str(home / "settings.ini"), QSettings.IniFormat))
+    session = window.session
+    train, export = window.page(TrainPage), window.page(ExportPage)
     pending = list(FORMATS)
 
     def export_next() -> None:
-        # the Export button's own slot: the button itself is re-enabled only after this signal
-        window.export_page.path.setText(str(home / f"synthetic{pending[0]}"))
-        window.export()
+        # the Export button's own slot
+        export.path.setText(str(home / f"synthetic{pending[0]}"))
+        export.export()
 
     @step
     def loaded() -> None:
-        if window.schema_error:
-            raise AssertionError(f"the demo table's inferred schema is invalid: {window.schema_error}")
-        window.go("Privacy")
-        window.privacy_page.epsilon.setValue(EPSILON)
-        window.go("Train")
-        window.train_page.epochs.setValue(EPOCHS)
-        if not window.train_page.start_button.isEnabled():
+        if session.schema_error:
+            raise AssertionError(f"the demo table's inferred schema is invalid: {session.schema_error}")
+        window.go("privacy")
+        window.page(PrivacyPage).epsilon.setValue(EPSILON)
+        window.go("train")
+        train.epochs.setValue(EPOCHS)
+        if not train.start_button.isEnabled():
             raise AssertionError("the Start training button is disabled with the demo table loaded")
-        window.train_page.start_button.click()
+        train.start_button.click()
 
     @step
     def stopped(result: str) -> None:
         if result != "finished":
-            raise AssertionError(f"training ended as {result!r}: {window.train_page.log.toPlainText()[-300:]}")
-        spent = window.model.summary.epsilon_spent
+            raise AssertionError(f"training ended as {result!r}: {train.log.toPlainText()[-300:]}")
+        spent = session.model.summary.epsilon_spent
         if not 0 < spent <= EPSILON + 1e-9:
             raise AssertionError(f"training spent ε = {spent}, expected a value in (0, {EPSILON}]")
-        window.go("Export")
-        window.export_page.rows.setValue(ROWS)
+        window.go("export")
+        export.rows.setValue(ROWS)
         export_next()
 
     @step
     def exported(path: str) -> None:
-        from engine.sources import read_table
+        from engine.app import operations
 
-        frame = read_table(path).frame
-        expected = [c.name for c in window.model.schema.output]
+        frame = operations.load_table(path).frame
+        expected = [c.name for c in session.model.schema.output]
         if list(frame.columns) != expected:
             raise AssertionError(f"{path} has columns {list(frame.columns)}, expected {expected}")
         if len(frame) != ROWS:
@@ -110,20 +113,20 @@ def _drive(home: Path) -> tuple[bool, str]:
         if pending:
             export_next()
             return
-        s = window.model.summary
+        s = session.model.summary
         finish(True, f"Doppel self-test passed: trained on the demo table at ε = {s.epsilon_spent:.2f} "
-                     f"({s.steps} DP steps on {s.device}), exported {len(frame)} rows × {len(frame.columns)} "
-                     f"columns as {', '.join(f[1:] for f in FORMATS)}, {time.perf_counter() - started:.0f} s in all.")
+                     f"({s.facts.get('steps', 0)} DP steps on {s.device}), exported {len(frame)} rows × "
+                     f"{len(frame.columns)} columns as {', '.join(f[1:] for f in FORMATS)}, "
+                     f"{time.perf_counter() - started:.0f} s in all.")
 
-    window.table_loaded.connect(loaded)
-    window.training_stopped.connect(stopped)
-    window.exported.connect(exported)
+    window.page(DataPage).table_loaded.connect(loaded)
+    train.stopped.connect(stopped)
+    export.exported.connect(exported)
     QTimer.singleShot(TIMEOUT_S * 1000, lambda: fail(f"no result after {TIMEOUT_S} s"))
     window.show()
-    window.open_demo()
+    window.page(DataPage).open_demo()
     app.exec()
-    if window.run is not None:  # a timeout can leave training running
-        window.run.cancel()
+    train.cancel()   # a timeout can leave training running
     window.wait_for_workers()
     window.close()
     dialogs.set_message_hook(None)

@@ -4,29 +4,29 @@ Two shapes:
 
 * :class:`Task` — one call in a worker thread, its result or error delivered on the GUI thread.
 * :class:`TrainingRun` — the training call: engine events become Qt signals, and cancellation
-  sets the engine's thread-safe :class:`~engine.training.CancelToken` straight from the GUI
+  sets the engine's thread-safe :class:`~engine.app.types.CancelToken` straight from the GUI
   thread (a queued slot call would wait behind the work, DESIGN §6).
 
 Signals that tests and pages wait on are emitted by these GUI-thread objects, never by the
-worker living in the other thread.
+:class:`Worker` living in the other thread.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any, Callable
 
-from desktop_app.dialogs import unexpected
 from desktop_app.qt import QObject, Qt, QThread, Signal, Slot
-from engine.errors import DoppelInputError, TrainingCancelled
+from desktop_app.widgets.dialogs import unexpected
+from engine.app.session import FinishedRun, RunRequest, run_training
+from engine.app.types import CancelToken, DoppelInputError
 
 
-class _Worker(QObject):
-    """Lives in the worker thread; only emits signals (connected to GUI-thread slots)."""
+class Worker(QObject):
+    """Lives in the worker thread and only emits signals, in that thread: connect them to slots of
+    GUI-thread objects (queued), or with ``Qt.DirectConnection`` to run code in the worker itself."""
 
     succeeded = Signal(object)
     failed = Signal(str)
-    cancelled = Signal(str, float)
     event = Signal(object)
     done = Signal()
 
@@ -34,15 +34,11 @@ class _Worker(QObject):
         super().__init__()
         self._call = call
         self._wants_events = wants_events
-        self.stopped_at: float | None = None     # when the engine answered a cancel (perf_counter)
 
     @Slot()
     def run(self) -> None:
         try:
             result = self._call(self.event.emit) if self._wants_events else self._call()
-        except TrainingCancelled as stop:
-            self.stopped_at = time.perf_counter()
-            self.cancelled.emit(str(stop), float(stop.epsilon_spent))
         except DoppelInputError as error:
             self.failed.emit(str(error))
         except Exception as error:  # a bug: one line for the user, the traceback on stderr
@@ -54,11 +50,11 @@ class _Worker(QObject):
 
 
 class Task(QObject):
-    """Run ``call`` in a QThread; ``succeeded``/``failed``/``cancelled`` arrive on the GUI thread."""
+    """Run ``call`` in a QThread; ``succeeded``/``failed``/``event`` arrive on the GUI thread, then
+    ``finished`` once the thread has ended."""
 
     succeeded = Signal(object)
     failed = Signal(str)
-    cancelled = Signal(str, float)
     event = Signal(object)
     finished = Signal()
 
@@ -66,16 +62,15 @@ class Task(QObject):
         super().__init__(parent)
         self._thread = QThread()
         self._thread.setObjectName("doppel-worker")
-        self._worker = _Worker(call, wants_events)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        self._worker.succeeded.connect(self._on_succeeded)
-        self._worker.failed.connect(self._on_failed)
-        self._worker.cancelled.connect(self._on_cancelled)
-        self._worker.event.connect(self._on_event)
+        self.worker = Worker(call, wants_events)
+        self.worker.moveToThread(self._thread)
+        self._thread.started.connect(self.worker.run)
+        self.worker.succeeded.connect(self._on_succeeded)
+        self.worker.failed.connect(self._on_failed)
+        self.worker.event.connect(self._on_event)
         # QThread.quit is thread-safe: call it from the worker thread directly, so a GUI thread
         # blocked in wait() (closing the window) is not waiting for its own event loop
-        self._worker.done.connect(self._thread.quit, Qt.DirectConnection)
+        self.worker.done.connect(self._thread.quit, Qt.DirectConnection)
         self._thread.finished.connect(self._on_thread_finished)
         self.running = False
 
@@ -88,10 +83,6 @@ class Task(QObject):
         """Block until the thread ends (closing the window); queued results are then dropped."""
         return self._thread.wait(ms)
 
-    @property
-    def stopped_at(self) -> float | None:
-        return self._worker.stopped_at
-
     def is_thread_running(self) -> bool:
         return self._thread.isRunning()
 
@@ -102,10 +93,6 @@ class Task(QObject):
     @Slot(str)
     def _on_failed(self, message: str) -> None:
         self.failed.emit(message)
-
-    @Slot(str, float)
-    def _on_cancelled(self, message: str, spent: float) -> None:
-        self.cancelled.emit(message, spent)
 
     @Slot(object)
     def _on_event(self, event: object) -> None:
@@ -118,26 +105,19 @@ class Task(QObject):
 
 
 class TrainingRun(Task):
-    """One training run: ``train_model`` in a worker thread with a cancel token set from the GUI."""
+    """One training run (:func:`engine.app.session.run_training`) in a worker thread, with a cancel
+    token set from the GUI; ``succeeded`` delivers its :class:`~engine.app.session.FinishedRun`
+    whether it finished, was cancelled or was refused."""
 
-    def __init__(self, table: Any, schema: Any, config: Any, parent: QObject | None = None) -> None:
-        from engine.training import CancelToken
-
+    def __init__(self, request: RunRequest, parent: QObject | None = None) -> None:
         token = CancelToken()
 
-        def call(emit: Callable[[object], None]) -> Any:
-            from engine import preview, workflow
-
-            model = workflow.train_model(table, schema, config, on_event=emit, cancel=token)
-            # a sample for the Report page's comparisons, drawn here rather than on the GUI thread
-            return model, preview.report_sample(model, len(table.frame))
+        def call(emit: Callable[[object], None]) -> FinishedRun:
+            return run_training(request, on_event=emit, cancel=token)
 
         super().__init__(call, wants_events=True, parent=parent)
-        self.token = token
-        self.cancel_requested_at: float | None = None
+        self._token = token
 
     def cancel(self) -> None:
-        """Thread-safe: the engine checks the token between steps."""
-        if self.cancel_requested_at is None:
-            self.cancel_requested_at = time.perf_counter()
-        self.token.cancel()
+        """Thread-safe: the engine checks the token before every step."""
+        self._token.cancel()

@@ -16,13 +16,14 @@ import pandas as pd
 
 from engine.errors import DoppelInputError
 from engine.evaluation import EvaluationResult
-from engine.io import LoadedTable
+from engine.io import LoadedTable, list_sheets
 from engine.schema import ColumnSchema, Kind, Role, Schema
 
 if TYPE_CHECKING:  # pragma: no cover  (matplotlib and torch load only when a figure or model is used)
     from matplotlib.figure import Figure
 
     from engine.evaluation.html import SummaryRow
+    from engine.run import RunSummary
     from engine.synthesizers.model import TrainedModel
 
 #: ε presets offered on the Privacy page: (label, ε, one-line description).
@@ -86,6 +87,11 @@ def summarize(table: LoadedTable) -> TableSummary:
         parts.append(f"sheet {table.sheet}")
     return TableSummary(rows=len(frame), columns=frame.shape[1], missing_cells=int(frame.isna().sum().sum()),
                         fingerprint=table.fingerprint, format=table.format.upper(), detail=", ".join(parts))
+
+
+def sheet_names(path: str) -> list[str]:
+    """The sheets of an Excel workbook, to ask which one to open when there are several."""
+    return list_sheets(path)
 
 
 def cell_text(value: object) -> str:
@@ -206,7 +212,7 @@ def column_histogram(frame: pd.DataFrame, column: ColumnSchema, bins: int = HIST
 
 
 def devices() -> list[tuple[str, str]]:
-    """(choice for TrainingConfig.device, label) for the device picker; CUDA only when present."""
+    """(choice for RunConfig.device, label) for the device picker; CUDA only when present."""
     import torch
 
     found = [("auto", "Automatic"), ("cpu", "CPU")]
@@ -216,6 +222,21 @@ def devices() -> list[tuple[str, str]]:
     else:
         found[0] = ("auto", "Automatic (CPU; no CUDA GPU found)")
     return found
+
+
+def run_facts(summary: "RunSummary") -> list[tuple[str, str]]:
+    """The synthesizer's own facts (σ, q, steps for DP-SGD; whatever another synthesizer reports) as
+    (label, value) pairs, labelled as in the HTML report."""
+    from engine.evaluation.html import FACT_LABELS
+
+    return [(FACT_LABELS.get(key, key.replace("_", " ")), f"{value:.4g}" if isinstance(value, float) else f"{value:,}")
+            for key, value in summary.facts.items() if isinstance(value, (int, float)) and not isinstance(value, bool)]
+
+
+def split_conditions(text: str) -> list[str]:
+    """The Export page's conditions field (``department=Sales; remote=True``) as the engine's
+    ``where`` list; commas separate conditions too."""
+    return [part.strip() for part in text.replace(",", ";").split(";") if part.strip()]
 
 
 def report_sample(model: "TrainedModel", rows: int, seed: int | None = None) -> pd.DataFrame:
@@ -252,7 +273,7 @@ class QualityReport:
 
 
 def figure_title(key: str) -> str:
-    """How the Report page names a picture of :func:`engine.report.figures`."""
+    """How the Report page names a picture of :func:`engine.evaluation.figures.figures`."""
     titles = {"fidelity": "Fidelity of each column", "associations": "Correlations: real, synthetic, difference",
               "privacy": "Distance to closest record", "training": "Losses and ε over training"}
     return titles.get(key, key.replace("column:", "Column: "))

@@ -11,8 +11,9 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from desktop_app import dialogs  # noqa: E402
+from desktop_app.pages import DataPage  # noqa: E402
 from desktop_app.qt import QSettings, QThread  # noqa: E402
+from desktop_app.widgets import dialogs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "build" / "screenshots"
@@ -24,12 +25,11 @@ def _running_qthreads() -> list[QThread]:
         warnings.simplefilter("ignore")
         candidates = [obj for obj in gc.get_objects() if isinstance(obj, QThread)]
     for obj in candidates:
-        if True:
-            try:
-                if obj.isRunning():
-                    found.append(obj)
-            except RuntimeError:  # the C++ object is already gone
-                pass
+        try:
+            if obj.isRunning():
+                found.append(obj)
+        except RuntimeError:  # the C++ object is already gone
+            pass
     return found
 
 
@@ -49,9 +49,8 @@ def messages():
     """Dialogs recorded instead of shown: a list of (level, title, text)."""
     seen: list[tuple[str, str, str]] = []
 
-    def hook(level: str, title: str, text: str) -> bool:
+    def hook(level: str, title: str, text: str) -> None:
         seen.append((level, title, text))
-        return True
 
     dialogs.set_message_hook(hook)
     yield seen
@@ -78,8 +77,9 @@ def window(qtbot, messages, settings_path):  # noqa: ANN001
 
 @pytest.fixture
 def demo_window(window, qtbot):  # noqa: ANN001
-    with qtbot.waitSignal(window.table_loaded, timeout=60_000):
-        window.open_demo()
+    data = window.page(DataPage)
+    with qtbot.waitSignal(data.table_loaded, timeout=60_000):
+        data.open_demo()
     return window
 
 

@@ -1,53 +1,79 @@
-"""Columns, privacy, settings and shortcuts without training."""
+"""Columns, privacy, settings, shortcuts and the shape of the window, without training."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from desktop_app.main_window import MainWindow
+from desktop_app.pages import PAGES, ColumnsPage, DataPage, PrivacyPage, TrainPage
 from desktop_app.qt import QKeySequence, QSettings, Qt
+from engine.app.session import STEPS
 
 
 def test_schema_edits_go_through_the_engine(demo_window, messages):  # noqa: ANN001
-    win = demo_window
-    model = win.columns_page.model
-    row = win.schema.names.index("department")
+    win, session = demo_window, demo_window.session
+    model = win.page(ColumnsPage).model
+    row = session.schema.names.index("department")
     assert model.setData(model.index(row, 2), "drop")
-    assert win.schema["department"].role.value == "drop"
+    assert session.schema["department"].role.value == "drop"
     # a public bound that is not a number: the engine's message in a dialog
-    salary = win.schema.names.index("salary")
+    salary = session.schema.names.index("salary")
     assert not model.setData(model.index(salary, 5), "lots")
     assert messages and "not a number" in messages[-1][2]
     assert model.setData(model.index(salary, 5), "20000")
-    assert win.schema["salary"].public_min == 20000.0
+    assert session.schema["salary"].public_min == 20000.0
     # free text cannot be learned: the step is refused with the engine's message
-    email = win.schema.names.index("email")
+    email = session.schema.names.index("email")
     assert model.setData(model.index(email, 2), "learn")
-    assert win.schema_error and "cannot be learned" in win.schema_error
-    assert not win.train_page.start_button.isEnabled()
-    win.reset_schema()
-    assert win.schema_error is None and win.schema["email"].role.value == "identifier"
+    assert session.schema_error and "cannot be learned" in session.schema_error
+    assert win.page(ColumnsPage).status.text() == session.schema_error
+    assert not win.page(TrainPage).start_button.isEnabled()
+    win.page(ColumnsPage).reset_button.click()
+    assert session.schema_error is None and session.schema["email"].role.value == "identifier"
+    assert win.page(TrainPage).start_button.isEnabled()
 
 
 def test_steps_enable_in_order(window, qtbot):  # noqa: ANN001
     def enabled() -> list[bool]:
-        return [bool(window.steps.item(i).flags() & Qt.ItemIsEnabled) for i in range(6)]
+        return [bool(window.steps.item(i).flags() & Qt.ItemIsEnabled) for i in range(len(STEPS))]
 
     assert enabled() == [True, False, False, False, False, False]
-    with qtbot.waitSignal(window.table_loaded, timeout=60_000):
-        window.open_demo()
+    with qtbot.waitSignal(window.page(DataPage).table_loaded, timeout=60_000):
+        window.page(DataPage).open_demo()
     assert enabled() == [True, True, True, True, False, False]
 
 
-def test_privacy_page_shows_meaning_delta_and_ledger(demo_window):  # noqa: ANN001
+def test_steps_pages_and_labels_follow_the_one_list(window):  # noqa: ANN001
+    assert set(PAGES) == {step.name for step in STEPS}
+    assert [window.steps.item(i).text() for i in range(window.steps.count())] == [s.label for s in STEPS]
+    assert [window.stack.widget(i) for i in range(window.stack.count())] == [window.pages[s.name] for s in STEPS]
+    for step in STEPS:
+        window.go(step.name)
+        assert window.stack.currentWidget().step == step.name
+
+
+def test_privacy_page_shows_meaning_delta_and_ledger(demo_window, qtbot):  # noqa: ANN001
     win = demo_window
-    win.go("Privacy")
-    page = win.privacy_page
+    win.go("privacy")
+    page = win.page(PrivacyPage)
     page.preset_buttons["Strong"].click()
     assert page.epsilon.value() == 1.0 and "Strong privacy" in page.meaning.text()
+    assert win.session.choices.epsilon == 1.0 and "ε planned: 1" in win.readout.text()
     assert "2,000 rows" in page.delta_hint.text()
     page.epsilon.setValue(8)
-    win.set_ceiling(5)
-    assert "past its ceiling of 5" in page.warning.text()
+    page.set_ceiling(5)
+    qtbot.waitUntil(lambda: "past its ceiling of 5" in page.warning.text(), timeout=30_000)
     assert "ceiling 5" in win.readout.text()
+
+
+def test_a_bad_delta_is_refused_before_training(demo_window, messages):  # noqa: ANN001
+    win = demo_window
+    win.page(PrivacyPage).delta.setText("tiny")
+    win.go("train")
+    win.page(TrainPage).start_button.click()
+    assert messages == [("error", "Doppel", "δ 'tiny' is not a number; leave it empty for the default.")]
+    assert not win.page(TrainPage).running and win.session.run is None
 
 
 def test_settings_and_theme_are_remembered(window, settings_path, qtbot):  # noqa: ANN001
@@ -69,9 +95,15 @@ def test_shortcuts(window):  # noqa: ANN001
 
 
 def test_engine_stays_free_of_qt():
-    import subprocess
-    import sys
-
-    code = ("import sys, engine.workflow, engine.preview; "
+    code = ("import sys, engine.app.session, engine.app.presenters, engine.app.operations, engine.app.types; "
             "bad = [m for m in sys.modules if m.startswith(('PySide6', 'desktop_app'))]; assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_window_appears_before_the_training_stack_is_loaded(settings_path):  # noqa: ANN001
+    code = ("import sys; from desktop_app.qt import QApplication, QSettings; app = QApplication([]); "
+            "from desktop_app.main_window import MainWindow; "
+            "MainWindow(QSettings(sys.argv[1], QSettings.IniFormat)).show(); "
+            "heavy = [m for m in ('torch', 'opacus', 'sklearn', 'engine.app.operations') if m in sys.modules]; "
+            "assert not heavy, heavy")
+    subprocess.run([sys.executable, "-c", code, str(settings_path)], check=True)

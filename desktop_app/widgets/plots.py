@@ -1,4 +1,4 @@
-"""matplotlib canvases (QtAgg) for live training curves and histograms.
+"""matplotlib canvases (QtAgg) for live training curves and column histograms.
 
 Redraws are throttled: points are added with ``set_data`` at once, the canvas is redrawn by a
 timer at most a few times a second (DESIGN §6).
@@ -12,9 +12,11 @@ matplotlib.use("QtAgg")
 
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 
 from desktop_app.qt import QSizePolicy, QTimer, QWidget  # noqa: E402
-from engine.preview import Histogram  # noqa: E402
+from engine.app.presenters import Histogram  # noqa: E402
+from engine.app.types import Progress  # noqa: E402
 
 LIGHT = {"face": "#ffffff", "text": "#222222", "grid": "#dddddd"}
 DARK = {"face": "#2b2b2b", "text": "#e6e6e6", "grid": "#444444"}
@@ -22,6 +24,8 @@ REDRAW_MS = 250
 
 
 class Canvas(FigureCanvasQTAgg):
+    """A figure that follows the theme and redraws on a timer when asked (:meth:`request_redraw`)."""
+
     def __init__(self, parent: QWidget | None = None, height: float = 3.0) -> None:
         self.figure = Figure(figsize=(5, height), layout="constrained")
         super().__init__(self.figure)
@@ -70,54 +74,62 @@ class Canvas(FigureCanvasQTAgg):
 
 
 class TrainingPlot(Canvas):
-    """Discriminator and generator loss per epoch, and ε spent per step against the target."""
+    """Each named loss series of the run per epoch (whatever the synthesizer reports), and ε spent
+    per step against the target."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, height=3.2)
         self.loss_ax, self.eps_ax = self.figure.subplots(1, 2)
-        (self.d_line,) = self.loss_ax.plot([], [], marker="o", markersize=3, label="Discriminator")
-        (self.g_line,) = self.loss_ax.plot([], [], marker="o", markersize=3, label="Generator")
+        self.loss_lines: dict[str, Line2D] = {}
         (self.eps_line,) = self.eps_ax.plot([], [], marker="o", markersize=3, color="#2a9d8f", label="ε spent")
         self.target_line = self.eps_ax.axhline(0, color="#e76f51", linestyle="--", label="target ε")
         self.loss_ax.set_title("Loss", fontsize=9)
         self.loss_ax.set_xlabel("epoch", fontsize=8)
         self.eps_ax.set_title("Privacy budget spent", fontsize=9)
         self.eps_ax.set_xlabel("step", fontsize=8)
-        self.loss_ax.legend(fontsize=7, loc="upper right")
         self.eps_ax.legend(fontsize=7, loc="lower right")
         self.style_axes()
         self.clear()
 
     def clear(self, target: float | None = None) -> None:
-        self.epochs: list[float] = []
-        self.d: list[float] = []
-        self.g: list[float] = []
+        for line in self.loss_lines.values():
+            line.remove()
+        self.loss_lines = {}
+        legend = self.loss_ax.get_legend()
+        if legend is not None:
+            legend.remove()
+        self.losses: dict[str, tuple[list[float], list[float]]] = {}    # name: (epochs, values)
         self.steps: list[float] = [0.0]
         self.eps: list[float] = [0.0]
-        self.seconds_per_step = 0.0
-        for line in (self.d_line, self.g_line):
-            line.set_data([], [])
         self.eps_line.set_data(self.steps, self.eps)
         self.target_line.set_ydata([target or 0, target or 0])
         self.target_line.set_visible(target is not None)
         self._rescale()
         self.draw_idle()
 
-    def add(self, report: object) -> None:
-        """One :class:`engine.training.EpochReport`."""
-        self.epochs.append(report.epoch)
-        self.d.append(report.d_loss)
-        self.g.append(report.g_loss)
-        self.steps.append(report.step)
-        self.eps.append(report.epsilon_spent)
-        self.seconds_per_step = report.seconds / max(report.step, 1)
-        self.d_line.set_data(self.epochs, self.d)
-        self.g_line.set_data(self.epochs, self.g)
+    def add(self, event: Progress) -> None:
+        """One epoch's :class:`~engine.app.types.Progress`: a point on every loss series it names."""
+        for name, value in event.losses.items():
+            if name not in self.loss_lines:
+                self._add_series(name)
+            epochs, values = self.losses[name]
+            epochs.append(event.epoch)
+            values.append(value)
+            self.loss_lines[name].set_data(epochs, values)
+        self.steps.append(event.step)
+        self.eps.append(event.epsilon_spent)
         self.eps_line.set_data(self.steps, self.eps)
-        self.target_line.set_ydata([report.epsilon_target, report.epsilon_target])
+        self.target_line.set_ydata([event.epsilon_target, event.epsilon_target])
         self.target_line.set_visible(True)
         self._rescale()
         self.request_redraw()
+
+    def _add_series(self, name: str) -> None:
+        (self.loss_lines[name],) = self.loss_ax.plot([], [], marker="o", markersize=3,
+                                                     label=name.replace("_", " ").capitalize())
+        self.losses[name] = ([], [])
+        self.loss_ax.legend(fontsize=7, loc="upper right")
+        self.style_axes()
 
     def _rescale(self) -> None:
         self.loss_ax.relim()

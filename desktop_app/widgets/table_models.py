@@ -1,4 +1,5 @@
-"""Qt item models over engine objects: the table preview and the editable schema."""
+"""Qt item models over engine objects (the table preview, the editable schema) and the combo-box
+editor of the schema's choice cells."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ from typing import Any
 
 import pandas as pd
 
-from desktop_app.qt import QAbstractTableModel, QColor, QModelIndex, QObject, Qt, Signal
-from engine import preview
-from engine.errors import DoppelInputError
-from engine.schema import FAKE_PROVIDERS, Kind, Role, Schema
+from desktop_app.qt import (QAbstractItemModel, QAbstractTableModel, QColor, QComboBox, QModelIndex, QObject,
+                            QStyledItemDelegate, QStyleOptionViewItem, Qt, QWidget, Signal)
+from engine.app import presenters
+from engine.app.types import DoppelInputError, Kind, Role, Schema
 
 
 class DataFrameModel(QAbstractTableModel):
@@ -32,7 +33,7 @@ class DataFrameModel(QAbstractTableModel):
 
     def data(self, index: QModelIndex, role: int = Qt.DisplayRole) -> Any:
         if role == Qt.DisplayRole and index.isValid():
-            return preview.cell_text(self._frame.iat[index.row(), index.column()])
+            return presenters.cell_text(self._frame.iat[index.row(), index.column()])
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> Any:
@@ -52,7 +53,7 @@ class SchemaModel(QAbstractTableModel):
     CHOICES = {1: [k.value for k in Kind], 2: [r.value for r in Role]}
 
     edit_failed = Signal(str)
-    changed = Signal()
+    edited = Signal()          # a cell was changed in place (the schema object is the same)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -62,7 +63,6 @@ class SchemaModel(QAbstractTableModel):
         self.beginResetModel()
         self.schema = schema
         self.endResetModel()
-        self.changed.emit()
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() or self.schema is None else len(self.schema.columns)
@@ -86,7 +86,7 @@ class SchemaModel(QAbstractTableModel):
             return "" if c.public_min is None else str(c.public_min)
         if col == 6:
             return "" if c.public_max is None else str(c.public_max)
-        return preview.public_categories_text(c)
+        return presenters.public_categories_text(c)
 
     def data(self, index: QModelIndex, role: int = Qt.DisplayRole) -> Any:
         if self.schema is None or not index.isValid():
@@ -124,13 +124,29 @@ class SchemaModel(QAbstractTableModel):
             return False
         column = self.schema.columns[index.row()]
         try:
-            preview.set_column_field(column, self.FIELDS[index.column()], str(value))
+            presenters.set_column_field(column, self.FIELDS[index.column()], str(value))
         except (DoppelInputError, ValueError) as error:
             self.edit_failed.emit(str(error))
             return False
         self.dataChanged.emit(self.index(index.row(), 0), self.index(index.row(), self.columnCount() - 1))
-        self.changed.emit()
+        self.edited.emit()
         return True
 
 
-__all__ = ["DataFrameModel", "SchemaModel", "FAKE_PROVIDERS"]
+class ChoiceDelegate(QStyledItemDelegate):
+    """A combo box for the kind and role cells."""
+
+    def __init__(self, choices: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.choices = choices
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: QModelIndex) -> QWidget:  # noqa: N802
+        combo = QComboBox(parent)
+        combo.addItems(self.choices)
+        return combo
+
+    def setEditorData(self, editor: QComboBox, index: QModelIndex) -> None:  # noqa: N802
+        editor.setCurrentText(str(index.data(Qt.EditRole)))
+
+    def setModelData(self, editor: QComboBox, model: QAbstractItemModel, index: QModelIndex) -> None:  # noqa: N802
+        model.setData(index, editor.currentText(), Qt.EditRole)

@@ -1,0 +1,155 @@
+"""Privacy: the run's ε (presets and their meaning), δ, the preprocessing share, and the table's
+ledger with its ceiling."""
+
+from __future__ import annotations
+
+from desktop_app.context import Context
+from desktop_app.pages.base import Page
+from desktop_app.qt import (QAbstractItemView, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                            QLineEdit, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, Slot)
+from engine.app import presenters
+
+
+class PrivacyPage(Page):
+    step = "privacy"
+    hint = ("ε is the privacy budget: smaller is more private. Every training run on this table adds its ε to "
+            "the table's ledger.")
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        choices = self.session.choices
+        budget = QGroupBox("Budget for this run")
+        form = QFormLayout(budget)
+        presets = QHBoxLayout()
+        self.preset_buttons: dict[str, QPushButton] = {}
+        for label, eps, description in presenters.PRESETS:
+            button = QPushButton(f"{label} (ε = {eps:g})")
+            button.setToolTip(description)
+            button.clicked.connect(lambda _=False, e=eps: self.epsilon.setValue(e))
+            presets.addWidget(button)
+            self.preset_buttons[label] = button
+        presets.addStretch(1)
+        form.addRow("Presets:", presets)
+        self.epsilon = QDoubleSpinBox()
+        self.epsilon.setRange(0.1, 50.0)
+        self.epsilon.setDecimals(2)
+        self.epsilon.setSingleStep(0.5)
+        self.epsilon.setValue(choices.epsilon)
+        self.epsilon.setMaximumWidth(120)
+        form.addRow("ε (epsilon):", self.epsilon)
+        self.meaning = QLabel()
+        self.meaning.setWordWrap(True)
+        self.meaning.setObjectName("hint")
+        self.meaning.setMinimumHeight(self.meaning.fontMetrics().height() * 2 + 4)
+        form.addRow("Meaning:", self.meaning)
+        self.delta = QLineEdit(choices.delta_text)
+        self.delta.setMaximumWidth(160)
+        self.delta_hint = QLabel()
+        self.delta_hint.setObjectName("hint")
+        delta_row = QHBoxLayout()
+        delta_row.addWidget(self.delta)
+        delta_row.addWidget(self.delta_hint, 1)
+        form.addRow("δ (delta):", delta_row)
+        self.fraction = QDoubleSpinBox()
+        self.fraction.setRange(0.05, 0.5)
+        self.fraction.setSingleStep(0.05)
+        self.fraction.setValue(choices.preprocessing_fraction)
+        self.fraction.setSuffix("  of ε")
+        self.fraction.setMinimumWidth(110)
+        fraction_hint = QLabel("spent on column bounds, categories and frequencies; the rest on training")
+        fraction_hint.setObjectName("hint")
+        fraction_row = QHBoxLayout()
+        fraction_row.addWidget(self.fraction)
+        fraction_row.addWidget(fraction_hint, 1)
+        form.addRow("Preprocessing share:", fraction_row)
+        self.layout_.addWidget(budget)
+
+        ledger = QGroupBox("Ledger of this table")
+        ledger_layout = QVBoxLayout(ledger)
+        top = QHBoxLayout()
+        self.spent = QLabel("—")
+        top.addWidget(self.spent)
+        top.addStretch(1)
+        top.addWidget(QLabel("Ceiling:"))
+        self.ceiling = QDoubleSpinBox()
+        self.ceiling.setRange(0.1, 1000.0)
+        self.ceiling.setDecimals(2)
+        top.addWidget(self.ceiling)
+        self.ceiling_button = QPushButton("Set ceiling")
+        top.addWidget(self.ceiling_button)
+        ledger_layout.addLayout(top)
+        self.warning = QLabel("")
+        self.warning.setObjectName("warning")
+        self.warning.setWordWrap(True)
+        ledger_layout.addWidget(self.warning)
+        self.entries = QTableWidget(0, 4)
+        self.entries.setHorizontalHeaderLabels(["When (UTC)", "ε", "δ", "Run"])
+        self.entries.verticalHeader().setVisible(False)
+        self.entries.horizontalHeader().setStretchLastSection(True)
+        self.entries.setColumnWidth(0, 190)
+        self.entries.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.entries.setMinimumHeight(120)
+        self.entries.setMaximumHeight(220)
+        ledger_layout.addWidget(self.entries)
+        self.layout_.addWidget(ledger)
+        self.layout_.addStretch(1)
+
+        self.epsilon.valueChanged.connect(self._epsilon_changed)
+        self.delta.textChanged.connect(self._delta_changed)
+        self.fraction.valueChanged.connect(self._fraction_changed)
+        self.ceiling_button.clicked.connect(lambda: self.set_ceiling(self.ceiling.value()))
+        self.meaning.setText(presenters.epsilon_meaning(choices.epsilon))
+
+    # ------------------------------------------------------------------ actions
+
+    @Slot(float)
+    def _epsilon_changed(self, value: float) -> None:
+        self.session.choices.epsilon = value
+        self.meaning.setText(presenters.epsilon_meaning(value))
+        self.warning.setText(self.session.ceiling_warning())
+        self.context.refresh_readout()
+
+    @Slot(str)
+    def _delta_changed(self, text: str) -> None:
+        self.session.choices.delta_text = text
+
+    @Slot(float)
+    def _fraction_changed(self, value: float) -> None:
+        self.session.choices.preprocessing_fraction = value
+
+    def set_ceiling(self, value: float) -> None:
+        """Record the table's ε ceiling in its ledger (in the background; the ledger file is locked)."""
+        table = self.session.table
+        if table is None:
+            return
+
+        def call() -> object:
+            from engine.app import operations
+
+            return operations.set_ceiling(table, value)
+
+        self.context.run_in_background(call, self._ledger_changed, "Setting the ceiling…")
+
+    @Slot(object)
+    def _ledger_changed(self, status: object) -> None:
+        self.session.ledger = status
+        self.context.refresh()
+
+    # ------------------------------------------------------------------ view
+
+    def refresh(self) -> None:
+        s = self.session
+        if s.summary is not None and s.default_delta is not None:
+            self.delta.setPlaceholderText(f"{s.default_delta:.2e}")
+            self.delta_hint.setText(f"empty = default for {s.summary.rows:,} rows ({s.default_delta:.2e})")
+        self.warning.setText(s.ceiling_warning())
+        if s.ledger is None:
+            return
+        entries = s.ledger.entries
+        self.spent.setText(f"ε already spent on this table: <b>{s.ledger.total:.2f}</b> in {len(entries)} run(s)")
+        self.ceiling.setValue(s.ledger.ceiling)
+        self.entries.setRowCount(len(entries))
+        for row, entry in enumerate(entries):
+            for col, text in enumerate((entry.when.replace("T", " ")[:19], f"{entry.epsilon:.3f}",
+                                        f"{entry.delta:.1e}", entry.label)):
+                self.entries.setItem(row, col, QTableWidgetItem(text))
