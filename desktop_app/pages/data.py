@@ -17,7 +17,7 @@ from engine.app.types import DoppelInputError, LoadedTable
 DEMO_TABLE = RESOURCES / "demo" / "employees.csv"
 TABLE_FILTER = "Tables (*.csv *.tsv *.txt *.xlsx *.xlsm *.parquet);;All files (*)"
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
-FACTS = ("File", "Format", "Rows", "Columns", "Missing cells", "Fingerprint")
+FACTS = ("File", "Format", "Rows", "Columns", "Missing cells")
 
 
 class DataPage(Page):
@@ -115,5 +115,3 @@ class DataPage(Page):
         self.facts["Rows"].setText(f"{summary.rows:,}")
         self.facts["Columns"].setText(f"{summary.columns:,}")
         self.facts["Missing cells"].setText(f"{summary.missing_cells:,} ({summary.missing_share:.1%})")
-        self.facts["Fingerprint"].setText(summary.fingerprint[:16] + "…")
-        self.facts["Fingerprint"].setToolTip(summary.fingerprint)

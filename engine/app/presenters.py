@@ -65,7 +65,6 @@ class TableSummary:
     rows: int
     columns: int
     missing_cells: int
-    fingerprint: str
     format: str
     detail: str          # encoding / delimiter / sheet in words
 
@@ -86,7 +85,7 @@ def summarize(table: LoadedTable) -> TableSummary:
     if table.sheet:
         parts.append(f"sheet {table.sheet}")
     return TableSummary(rows=len(frame), columns=frame.shape[1], missing_cells=int(frame.isna().sum().sum()),
-                        fingerprint=table.fingerprint, format=table.format.upper(), detail=", ".join(parts))
+                        format=table.format.upper(), detail=", ".join(parts))
 
 
 def sheet_names(path: str) -> list[str]:
