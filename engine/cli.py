@@ -70,7 +70,8 @@ def _add_training_options(p: argparse.ArgumentParser) -> None:
                    help=f"passes over the data (default {RunConfig.epochs}); σ is set so ε is met")
     p.add_argument("--batch-size", type=_positive_int, help="expected real rows per step (default: from table size)")
     p.add_argument("--preprocessing-share", type=float, default=RunConfig.preprocessing_fraction,
-                   help="share of ε for DP bounds, bins and categories (default %(default)s)")
+                   help="share of ε for the row count and each column's survey and 1-way measurement "
+                        "(default: chosen by table size)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     p.add_argument("--synthesizer", default=RunConfig.synthesizer,
                    help=f"the model to train (default {RunConfig.synthesizer}); one of the registered synthesizers")
@@ -143,7 +144,7 @@ def _progress_printer(stream: TextIO):
 
 
 def _config(args: argparse.Namespace) -> RunConfig:
-    if not 0 < args.preprocessing_share < 1:
+    if args.preprocessing_share is not None and not 0 < args.preprocessing_share < 1:
         raise DoppelInputError(f"--preprocessing-share must be between 0 and 1, got {args.preprocessing_share}.")
     settings = {"batch_size": args.batch_size} if args.batch_size else {}
     return RunConfig(epsilon=args.epsilon, delta=args.delta, epochs=args.epochs,

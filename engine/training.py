@@ -31,7 +31,7 @@ from engine.encoding.base import Releaser
 from engine.encoding.fit import Preprocessed, column_plans, count_rows, preprocess
 from engine.errors import BudgetSpent, DoppelInputError
 from engine.privacy.accountant import MAX_DEFAULT_DELTA_ROWS, PrivacyAccountant
-from engine.privacy.plan import PrivacyPlan, make_plan
+from engine.privacy.plan import MEASURE_WEIGHT, PrivacyPlan, make_plan
 from engine.privacy.randomness import NoiseSource
 from engine.run import CancelToken, EventCallback, LogMessage, RunConfig, RunSummary, emit
 from engine.schema import Role, Schema
@@ -69,8 +69,15 @@ def plan_run(schema: Schema, config: RunConfig) -> PrivacyPlan:
     """The run's privacy plan from public facts alone (no row is read)."""
     cls = synthesizer_class(config.synthesizer)
     settings = settings_from(cls.settings_class, config.settings)
-    return make_plan(config.epsilon, config.delta, config.preprocessing_fraction, column_plans(schema),
-                     lambda rows, budget: cls.plan(settings, rows, config.epochs, budget))
+    columns = column_plans(schema)
+    measured = sum(c.measure for c in columns)
+
+    def share(rows: int) -> float:
+        fraction = config.preprocessing_fraction
+        return fraction if fraction is not None else cls.preprocessing_share(settings, rows)
+
+    return make_plan(config.epsilon, config.delta, share, columns,
+                     lambda rows, budget: cls.plan(settings, rows, config.epochs, budget, measured))
 
 
 def _init_seed(seed: int | None, step: int) -> int:
@@ -149,7 +156,7 @@ def _train(frame: pd.DataFrame, schema: Schema, config: RunConfig, source_name: 
                               accountant.spent(), plan.delta)
         _log_encoder(pre, on_event)
         preprocessing_epsilon = accountant.spent()
-        synthesizer = cls(pre.encoder, settings, plan.classes[plan.size_class(rows)])
+        synthesizer = cls(pre.encoder, settings, plan.for_rows(rows).synthesizer)
         seconds_before = 0.0
         emit(on_event, LogMessage(
             f"About {rows:,.0f} rows (a noisy count). Preprocessing spent ε = {preprocessing_epsilon:.3f}; "
@@ -160,10 +167,11 @@ def _train(frame: pd.DataFrame, schema: Schema, config: RunConfig, source_name: 
         accountant = PrivacyAccountant(config.epsilon, plan.delta, plan.domain_delta)
         accountant.load_state_dict(resume.accountant)
         preprocessing_epsilon = resume.preprocessing_epsilon
-        if not np.isclose(accountant.spent(), preprocessing_epsilon, rtol=1e-9):
+        recorded = accountant.spent()
+        if not preprocessing_epsilon - 1e-9 <= recorded <= resume.epsilon_spent + 1e-9:
             raise DoppelInputError(f"Checkpoint of run {resume.run} is inconsistent (its privacy facts do not add "
                                    "up); train without --resume.")
-        synthesizer = cls(pre.encoder, settings, plan.classes[plan.size_class(rows)])
+        synthesizer = cls(pre.encoder, settings, plan.for_rows(rows).synthesizer)
         try:
             synthesizer.restore_training_state(resume.tensors, resume.synthesizer, accountant)
         except (KeyError, TypeError, ValueError) as exc:
@@ -178,7 +186,8 @@ def _train(frame: pd.DataFrame, schema: Schema, config: RunConfig, source_name: 
     data = torch.as_tensor(pre.encoder.transform(typed, rng), device=device)
     last_checkpoint = [-np.inf]
 
-    def checkpoint(step: int) -> None:
+    def checkpoint(step: int, spent: float) -> None:
+        """``step``: the synthesizer's progress (releases made of its plan); ``spent``: ε so far."""
         now = time.perf_counter()
         if on_checkpoint is None or now - last_checkpoint[0] < CHECKPOINT_SECONDS:
             return
@@ -187,12 +196,12 @@ def _train(frame: pd.DataFrame, schema: Schema, config: RunConfig, source_name: 
             run=run_id, dataset=dataset, schema=schema.declarations(), config=config.plan_json(),
             plan=plan, rows=rows, run_schema=pre.schema.public().to_json(), encoder=pre.encoder,
             accountant=accountant.state_dict(), preprocessing_epsilon=preprocessing_epsilon,
-            synthesizer=state, step=step, steps=int(state["steps"]), epsilon_spent=accountant.epsilon_after(step),
+            synthesizer=state, step=step, steps=int(state["steps"]), epsilon_spent=spent,
             seconds=seconds_before + now - started, tensors=tensors))
         last_checkpoint[0] = time.perf_counter()
 
     context = FitContext(accountant=accountant, epsilon_target=config.epsilon, device=device, noise=noise, init=init,
-                         rows=rows, on_event=on_event, cancel=cancel, checkpoint=checkpoint,
+                         rows=rows, one_way_sigma=plan.for_rows(rows).sigma_pre / MEASURE_WEIGHT, on_event=on_event, cancel=cancel, checkpoint=checkpoint,
                          seconds_before=seconds_before, started=started)
     try:
         synthesizer.fit(data, context)
@@ -207,7 +216,7 @@ def _train(frame: pd.DataFrame, schema: Schema, config: RunConfig, source_name: 
                                   "it is NOT private. Leave --seed out for a real release."))
     summary = RunSummary(
         synthesizer=cls.name, epsilon_spent=plan.bound, epsilon_target=config.epsilon, delta=plan.delta,
-        accountant="rdp", preprocessing_epsilon=preprocessing_epsilon, preprocessing_sigma=plan.sigma_pre,
+        accountant="rdp", preprocessing_epsilon=preprocessing_epsilon, preprocessing_sigma=plan.for_rows(rows).sigma_pre,
         releases=[tuple(r.to_json()) for r in accountant.history],
         epsilon_curve=accountant.epsilon_curve(preprocessing_epsilon), rows_estimate=rows,
         facts=synthesizer.facts(), device=device.type, seconds=seconds_before + time.perf_counter() - started,

@@ -17,7 +17,10 @@ from engine.synthesizers.dpgan.synthesizer import ENSEMBLE_SIZE, kept_epoch
 from engine.training import train
 
 DEMO = Path(__file__).resolve().parents[1] / "resources" / "demo" / "employees.csv"
-SMALL = dict(device="cpu", settings=dict(generator_hidden=(32, 32), discriminator_hidden=(32, 32), noise_dim=16))
+FIT = dict(generator_hidden=(32, 32), discriminator_hidden=(32, 32), noise_dim=16, final_fit_steps=150,
+           round_fit_steps=5, fit_batch=256)
+SMALL = dict(device="cpu", settings=FIT)
+GAN = dict(device="cpu", settings={**FIT, "dpsgd_from_rows": 50})     # DP-SGD at any size
 
 
 def test_kept_epochs_are_the_second_half_and_at_most_the_ensemble_size() -> None:
@@ -47,7 +50,7 @@ def test_a_resumed_run_keeps_the_snapshots_of_its_checkpoint(tmp_path: Path, mon
     monkeypatch.setattr(training, "CHECKPOINT_SECONDS", 0.0)   # a checkpoint at every epoch's end
     frame = read_table(DEMO).frame.head(300)
     schema = infer_schema(frame).declare_all()
-    config = RunConfig(epsilon=3.0, epochs=4, seed=5, **SMALL)
+    config = RunConfig(epsilon=3.0, epochs=4, seed=5, **GAN)
     states: list[Checkpoint] = []
     train(frame, schema, config, run_id="r", on_checkpoint=states.append)
     last = load_checkpoint(save_checkpoint(states[-1], tmp_path / "r.ckpt"))

@@ -33,7 +33,10 @@ from engine.synthesizers.dpgan.synthesizer import DPGAN
 from engine.training import plan_run, train
 from tests.conftest import DEMO
 
-SMALL = dict(device="cpu", settings=dict(generator_hidden=(32, 32), discriminator_hidden=(32, 32), noise_dim=16))
+FIT = dict(generator_hidden=(32, 32), discriminator_hidden=(32, 32), noise_dim=16, final_fit_steps=150,
+           round_fit_steps=5, fit_batch=256)
+SMALL = dict(device="cpu", settings=FIT)
+GAN = dict(device="cpu", settings={**FIT, "dpsgd_from_rows": 50})     # DP-SGD at any size
 LEARNED = ["department", "job_level", "gender", "age", "salary", "overtime", "remote", "attrition"]
 
 
@@ -75,10 +78,10 @@ def test_every_planned_preprocessing_release_is_charged(demo) -> None:
             out[(r.sigma, r.rate)] = out.get((r.sigma, r.rate), 0) + r.count
         return out
 
-    assert tally([Release.from_json(list(r)) for r in s.releases[:-1]]) == tally(plan.preprocessing())
-    assert [Release.from_json(list(s.releases[-1]))] == plan.classes[plan.size_class(s.rows_estimate)].releases \
-        or s.facts["steps"] < s.facts["steps_planned"]
-    assert s.preprocessing_epsilon == pytest.approx(0.2 * 2.0, rel=1e-3)   # 20 % of ε by default
+    chosen = plan.for_rows(s.rows_estimate)
+    made = tally([Release.from_json(list(r)) for r in s.releases])
+    assert made == tally(plan.preprocessing(chosen.sigma_pre) + chosen.synthesizer.releases)
+    assert s.preprocessing_epsilon == pytest.approx(0.3 * 2.0, rel=1e-3)   # 30 % of ε for a small table
     assert s.epsilon_spent <= 2.0
 
 
@@ -140,7 +143,7 @@ def test_each_discriminator_update_is_one_poisson_sampled_noised_step(demo, monk
     n = 560                                              # inside its size class [400, 800), whatever n̂
     frame = _table(demo, n)
     model = train(frame, infer_schema(frame).declare_all(), RunConfig(epsilon=3.0, epochs=6, device="cpu",
-                                                             settings={**SMALL["settings"], "batch_size": 80}))
+                                                                       settings={**GAN["settings"], "batch_size": 80}))
     s = model.summary
     assert rec.sigmas == [s.facts["noise_multiplier"]] and s.facts["noise_multiplier"] > 0.3
     assert rec.steps == s.facts["steps"] == len(rec.sizes), "one noised optimizer step per discriminator update"
@@ -201,15 +204,15 @@ def test_training_stops_when_next_step_would_pass_budget(demo, monkeypatch) -> N
     planned = {}
     original = DPGAN.plan.__func__
 
-    def too_small(cls, settings, rows, epochs, budget):
-        made = original(cls, settings, rows, epochs, budget)
+    def too_small(cls, settings, rows, epochs, budget, columns):
+        made = original(cls, settings, rows, epochs, budget, columns)
         planned["steps"] = made.facts["steps_planned"]
         made.facts["noise_multiplier"] *= 0.6
         return made
 
     monkeypatch.setattr(DPGAN, "plan", classmethod(too_small))
     frame = _table(demo, 300)
-    model = train(frame, infer_schema(frame).declare_all(), RunConfig(epsilon=1.0, epochs=8, **SMALL))
+    model = train(frame, infer_schema(frame).declare_all(), RunConfig(epsilon=1.0, epochs=8, **GAN))
     assert 0 < model.summary.facts["steps"] < planned["steps"]
     spent = rdp.epsilon(curve_of([Release.from_json(list(r)) for r in model.summary.releases]),
                         (1 - DOMAIN_DELTA_SHARE) * model.summary.delta)

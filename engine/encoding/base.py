@@ -17,7 +17,7 @@ import pandas as pd
 
 from engine.privacy.accountant import PrivacyAccountant, Release
 from engine.privacy.mechanisms import noisy_counts, thresholded_counts
-from engine.privacy.plan import PrivacyPlan
+from engine.privacy.plan import MEASURE_WEIGHT, SURVEY_WEIGHT, PrivacyPlan
 from engine.privacy.randomness import NoiseSource
 from engine.schema import ColumnSchema, Kind
 from engine.schema.survey import Survey, public_classes
@@ -58,9 +58,14 @@ class Releaser:
         self.plan, self.accountant, self.noise = plan, accountant, noise
         self._left = {"count": 1, "survey": sum(c.survey for c in plan.columns),
                       "measure": sum(c.measure for c in plan.columns)}
+        self.survey_sigma = self.measure_sigma = 0.0
+
+    def use_class(self, sigma_pre: float) -> None:
+        """The noise of the surveys and measurements, chosen by the size class n̂ falls in."""
+        self.survey_sigma, self.measure_sigma = sigma_pre / SURVEY_WEIGHT, sigma_pre / MEASURE_WEIGHT
 
     def _charge(self, what: str, sigma: float) -> None:
-        if self._left[what] <= 0:
+        if self._left[what] <= 0 or sigma <= 0:
             raise AssertionError(f"a {what} release that was not planned")
         self._left[what] -= 1
         self.accountant.record(Release(sigma))
@@ -74,7 +79,7 @@ class Releaser:
         """The column's survey: every data-free class of ``kind`` noised (seen above a few σ), the
         data's labels through a threshold (a label held by one row never appears), the missing
         cells counted; one release of sensitivity 1 (each row is in one class)."""
-        sigma = self.plan.survey_sigma
+        sigma = self.survey_sigma
         self._charge("survey", sigma)
         public = public_classes(kind)
         noisy = np.round(np.array([counts.get(k, 0) for k in public], dtype=float)
@@ -88,13 +93,13 @@ class Releaser:
 
     def histogram(self, counts: np.ndarray) -> tuple[np.ndarray, float]:
         """The column's measurement: noisy counts of a histogram (a row falls in exactly one bin)."""
-        sigma = self.plan.measure_sigma
+        sigma = self.measure_sigma
         self._charge("measure", sigma)
         return noisy_counts(np.asarray(counts, dtype=float), sigma, self.noise.numpy), sigma
 
     def skip_measurement(self) -> None:
         """A planned measurement not made (the column turned out not to be learned): charged all the same."""
-        self._charge("measure", self.plan.measure_sigma)
+        self._charge("measure", self.measure_sigma)
 
     def done(self) -> None:
         left = {k: v for k, v in self._left.items() if v}

@@ -59,6 +59,7 @@ def count_rows(frame: pd.DataFrame, releaser: Releaser) -> float:
 def preprocess(frame: pd.DataFrame, schema: Schema, plan: PrivacyPlan, releaser: Releaser,
                rows: float) -> Preprocessed:
     """Make every planned survey and measurement (after :func:`count_rows`) and fit the encoder."""
+    releaser.use_class(plan.for_rows(rows).sigma_pre)
     columns: list[ColumnSchema] = []
     encoders: list[ColumnEncoder] = []
     notes: list[str] = []

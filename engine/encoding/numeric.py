@@ -56,7 +56,7 @@ class NumericEncoder(ColumnEncoder):
         lo, hi = bounds
         if hi <= lo:
             hi = lo + 1.0
-        edges = _fine_edges(spec.kind, lo, hi, rows, releaser.plan.measure_sigma)
+        edges = _fine_edges(spec.kind, lo, hi, rows, releaser.measure_sigma)
         clipped = np.clip(present, edges[0], np.nextafter(edges[-1], -np.inf))
         fine = np.histogram(clipped, bins=edges)[0]
         noisy_fine, sigma = releaser.histogram(np.append(fine, missing.sum()))

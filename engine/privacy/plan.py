@@ -4,17 +4,21 @@ From public facts alone (ε, δ, the schema's declarations, the number of column
 synthesizer and its settings) the plan fixes:
 
 1. n̂, a noisy row count (one Gaussian count), released first;
-2. a survey of every column whose facts or shape are not declared (one Gaussian histogram with
-   thresholds: :mod:`engine.schema.survey`);
-3. a measurement of every column that may be learned (one Gaussian histogram: its 1-way marginal);
-4. the synthesizer's own releases for every **size class** of n̂ (:data:`SIZE_EDGES`): a small
-   table and a large one are learned differently, and which class applies is read from n̂.
+2. for every **size class** of n̂ (:data:`SIZE_EDGES`) — a small table and a large one are learned
+   differently, and which class applies is read from n̂ —:
 
-Every planned release is charged whether or not it is made. Since step 4 depends on n̂, the
-guarantee is the RDP bound of the preprocessing plus the *largest* curve over all size classes
-at each order (the chain rule of Rényi divergence over the adaptive choice); each class is
-planned to the target and the envelope is checked, and tightened if needed, so the ε shown holds
-whatever n̂ turned out to be.
+   a. a survey of every column whose facts or shape are not declared (one Gaussian histogram with
+      thresholds: :mod:`engine.schema.survey`);
+   b. a measurement of every column that may be learned (one Gaussian histogram: its 1-way
+      marginal);
+   c. the synthesizer's own releases (private choices and measurements of pairs of columns,
+      DP-SGD steps).
+
+Every planned release is charged whether or not it is made. Since step 2 depends on n̂, the
+guarantee is the RDP bound of the row count plus the *largest* curve over all size classes at
+each order (the chain rule of Rényi divergence over the adaptive choice); each class is planned
+to the target and the envelope is checked, and tightened if needed, so the ε shown holds whatever
+n̂ turned out to be.
 """
 
 from __future__ import annotations
@@ -74,6 +78,14 @@ class Budget:
     def fits(self, releases: list[Release]) -> bool:
         return rdp.epsilon(self.fixed + curve_of(releases), self.delta) <= self.epsilon
 
+    def rho_left(self) -> float:
+        """The zCDP-like budget ρ still free: α·ρ added to what is fixed converts to the target."""
+        try:
+            sigma = _solve(lambda s: self.fits([Release(s)]), 1e-3, 1e7)
+        except ValueError:
+            return 0.0
+        return 1.0 / (2.0 * sigma ** 2)
+
     def smallest(self, releases: Callable[[float], list[Release]], key: Any, low: float = 0.3,
                  high: float = 1e4) -> float:
         """The smallest noise scale x for which ``releases(x)`` fits (remembered under ``key``: size
@@ -103,33 +115,33 @@ class SynthesizerPlan:
 
 
 @dataclass
+class ClassPlan:
+    """What a run whose n̂ falls in one size class releases after the count."""
+
+    sigma_pre: float                # base noise of the surveys and measurements
+    synthesizer: SynthesizerPlan
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sigma_pre": self.sigma_pre, "synthesizer": self.synthesizer.to_json()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "ClassPlan":
+        return cls(float(data["sigma_pre"]), SynthesizerPlan.from_json(data["synthesizer"]))
+
+
+@dataclass
 class PrivacyPlan:
     epsilon: float
     delta: float
     domain_delta: float
     count_sigma: float
-    sigma_pre: float
     columns: list[ColumnPlan]
-    classes: dict[int, SynthesizerPlan] = field(default_factory=dict)
+    classes: dict[int, ClassPlan] = field(default_factory=dict)
     bound: float = 0.0          # ε of the envelope: what the run guarantees, whatever n̂ is
 
     @property
     def rdp_delta(self) -> float:
         return self.delta - self.domain_delta
-
-    @property
-    def survey_sigma(self) -> float:
-        return self.sigma_pre / SURVEY_WEIGHT
-
-    @property
-    def measure_sigma(self) -> float:
-        return self.sigma_pre / MEASURE_WEIGHT
-
-    def preprocessing(self) -> list[Release]:
-        surveys = sum(c.survey for c in self.columns)
-        measures = sum(c.measure for c in self.columns)
-        return [Release(self.count_sigma)] + ([Release(self.survey_sigma, count=surveys)] if surveys else []) \
-            + ([Release(self.measure_sigma, count=measures)] if measures else [])
 
     def column(self, name: str) -> ColumnPlan:
         return next(c for c in self.columns if c.name == name)
@@ -139,42 +151,50 @@ class PrivacyPlan:
         surveys = sum(c.survey for c in self.columns)
         return self.domain_delta / surveys if surveys else 0.0
 
+    def preprocessing(self, sigma_pre: float) -> list[Release]:
+        """The row count, then every survey and measurement at this base noise."""
+        surveys = sum(c.survey for c in self.columns)
+        measures = sum(c.measure for c in self.columns)
+        return [Release(self.count_sigma)] \
+            + ([Release(sigma_pre / SURVEY_WEIGHT, count=surveys)] if surveys else []) \
+            + ([Release(sigma_pre / MEASURE_WEIGHT, count=measures)] if measures else [])
+
     def size_class(self, rows: float) -> int:
         """The size class (its smallest row count) of a table of about ``rows`` rows."""
         if rows < SIZE_EDGES[0]:
-            raise DoppelInputError(f"The table has too few rows for DP training (about {max(rows, 0):.0f}; at "
+            raise DoppelInputError(f"the table has too few rows for DP training (about {max(rows, 0):.0f}; at "
                                    f"least {SIZE_EDGES[0]} are needed at any ε); add rows or train on a larger table.")
         if rows >= 2 * SIZE_EDGES[-1]:
-            raise DoppelInputError("The table has more rows than Doppel plans for (over 200 million).")
+            raise DoppelInputError("the table has more rows than Doppel plans for (over 200 million).")
         return max(edge for edge in SIZE_EDGES if edge <= rows)
+
+    def for_rows(self, rows: float) -> ClassPlan:
+        return self.classes[self.size_class(rows)]
 
     def to_json(self) -> dict[str, Any]:
         return {"epsilon": self.epsilon, "delta": self.delta, "domain_delta": self.domain_delta,
-                "count_sigma": self.count_sigma, "sigma_pre": self.sigma_pre,
-                "columns": [[c.name, c.survey, c.measure] for c in self.columns],
+                "count_sigma": self.count_sigma, "columns": [[c.name, c.survey, c.measure] for c in self.columns],
                 "classes": {str(k): v.to_json() for k, v in self.classes.items()}, "bound": self.bound}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "PrivacyPlan":
         return cls(float(data["epsilon"]), float(data["delta"]), float(data["domain_delta"]),
-                   float(data["count_sigma"]), float(data["sigma_pre"]),
-                   [ColumnPlan(str(n), bool(s), bool(m)) for n, s, m in data["columns"]],
-                   {int(k): SynthesizerPlan.from_json(v) for k, v in data["classes"].items()}, float(data["bound"]))
+                   float(data["count_sigma"]), [ColumnPlan(str(n), bool(s), bool(m)) for n, s, m in data["columns"]],
+                   {int(k): ClassPlan.from_json(v) for k, v in data["classes"].items()}, float(data["bound"]))
 
 
 PlanSynthesizer = Callable[[int, Budget], SynthesizerPlan]
 
 
-def make_plan(epsilon: float, delta: float | None, preprocessing_fraction: float, columns: list[ColumnPlan],
-              plan_synthesizer: PlanSynthesizer) -> PrivacyPlan:
+def make_plan(epsilon: float, delta: float | None, preprocessing_share: Callable[[int], float],
+              columns: list[ColumnPlan], plan_synthesizer: PlanSynthesizer) -> PrivacyPlan:
     """The whole run's plan before any row is read (see the module docstring).
 
-    ``plan_synthesizer(rows, budget)`` plans the synthesizer for a table of ``rows`` rows (the
-    smallest of its size class) within ``budget``.
+    For a size class whose smallest table has ``rows`` rows, ``preprocessing_share(rows)`` is the
+    share of ε its surveys and measurements (with the row count) may spend, and
+    ``plan_synthesizer(rows, budget)`` plans the synthesizer within what is left.
     """
     delta = DEFAULT_DELTA if delta is None else delta
-    if not 0 < preprocessing_fraction < 1:
-        raise DoppelInputError(f"The preprocessing share must be between 0 and 1, got {preprocessing_fraction}.")
     if not (epsilon > 0 and math.isfinite(epsilon)):
         raise DoppelInputError(f"ε must be a positive number, got {epsilon}; try 1 to 10.")
     if not 0 < delta < 1.0 / SIZE_EDGES[0]:
@@ -183,26 +203,32 @@ def make_plan(epsilon: float, delta: float | None, preprocessing_fraction: float
     domain_delta = DOMAIN_DELTA_SHARE * delta if any(c.survey for c in columns) else 0.0
     rdp_delta = delta - domain_delta
     count_sigma = math.sqrt(1.0 / (2.0 * COUNT_SHARE * rho_of(epsilon, rdp_delta)))
-    weight = SURVEY_WEIGHT ** 2 * sum(c.survey for c in columns) + MEASURE_WEIGHT ** 2 * sum(c.measure for c in columns)
-    target = preprocessing_fraction * epsilon
+    plan = PrivacyPlan(epsilon, delta, domain_delta, count_sigma, columns)
     count_curve = rdp.gaussian(count_sigma)
-    if rdp.epsilon(count_curve, rdp_delta) >= target:
-        raise DoppelInputError("The preprocessing share is too small even for the row count; raise it or ε.")
-    sigma_pre = _solve(lambda s: rdp.epsilon(count_curve + weight * rdp.gaussian(s), rdp_delta) <= target,
-                       1e-2, 1e7) if weight else 1.0
-    plan = PrivacyPlan(epsilon, delta, domain_delta, count_sigma, sigma_pre, columns)
-    fixed = curve_of(plan.preprocessing())
+    weight = SURVEY_WEIGHT ** 2 * sum(c.survey for c in columns) + MEASURE_WEIGHT ** 2 * sum(c.measure for c in columns)
+    sigma_pre: dict[int, float] = {}
+    for edge in SIZE_EDGES:
+        target = preprocessing_share(edge) * epsilon
+        if not 0 < target < epsilon or rdp.epsilon(count_curve, rdp_delta) >= target:
+            raise DoppelInputError(f"The preprocessing share must leave room for the row count and the model; "
+                                   f"got {target / epsilon:g}.")
+        sigma_pre[edge] = _solve(lambda s: rdp.epsilon(count_curve + weight * rdp.gaussian(s), rdp_delta) <= target,
+                                 1e-2, 1e7) if weight else 1.0
+    fixed = {edge: curve_of(plan.preprocessing(sigma)) for edge, sigma in sigma_pre.items()}
 
-    def attempt(aim: float) -> tuple[float, dict[int, SynthesizerPlan]]:
+    def attempt(aim: float) -> tuple[float, dict[int, ClassPlan]]:
         """Every size class planned to ``aim``; the ε of their envelope."""
-        budget = Budget(fixed, aim, rdp_delta)
-        classes = {edge: plan_synthesizer(edge, budget) for edge in SIZE_EDGES}
-        envelope = np.max([curve_of(c.releases) for c in classes.values()], axis=0)
-        return rdp.epsilon(fixed + envelope, rdp_delta), classes
+        budgets: dict[float, Budget] = {}
+        classes = {}
+        for edge in SIZE_EDGES:
+            budget = budgets.setdefault(sigma_pre[edge], Budget(fixed[edge], aim, rdp_delta))
+            classes[edge] = ClassPlan(sigma_pre[edge], plan_synthesizer(edge, budget))
+        envelope = np.max([fixed[e] + curve_of(c.synthesizer.releases) for e, c in classes.items()], axis=0)
+        return rdp.epsilon(envelope, rdp_delta), classes
 
     # each class alone spends ``aim``; their envelope a little more: find the aim whose envelope
     # spends ε (secant steps; the bound is nearly linear in the aim), never above ε
-    tried: list[tuple[float, float, dict[int, SynthesizerPlan]]] = []
+    tried: list[tuple[float, float, dict[int, ClassPlan]]] = []
     aim = epsilon
     for _ in range(8):
         bound, classes = attempt(aim)
@@ -222,7 +248,3 @@ def make_plan(epsilon: float, delta: float | None, preprocessing_fraction: float
         raise DoppelInputError("No plan fits this budget; raise ε.")
     _, plan.bound, plan.classes = max(below, key=lambda t: t[1])
     return plan
-
-
-def _key(plan: SynthesizerPlan) -> tuple:
-    return tuple(tuple(r.to_json()) for r in plan.releases)

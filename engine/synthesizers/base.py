@@ -67,8 +67,8 @@ class FitContext:
 
     ``noise`` draws everything a privacy argument relies on (DP noise, Poisson sampling), from 128
     bits of entropy; ``init`` draws everything else (initial weights, latent noise for fake rows).
-    ``rows`` is n̂, the noisy row count (public). ``checkpoint(step)`` is
-    called by the synthesizer at the end of an epoch; the caller decides whether to write one.
+    ``rows`` is n̂, the noisy row count (public). ``checkpoint(progress, ε spent)``
+    is called by the synthesizer after a round or an epoch; the caller decides whether to write one.
     """
 
     accountant: PrivacyAccountant
@@ -77,9 +77,10 @@ class FitContext:
     noise: NoiseSource
     init: torch.Generator
     rows: float
+    one_way_sigma: float = 0.0      # the noise of the columns' 1-way measurements
     on_event: EventCallback | None = None
     cancel: CancelToken | None = None
-    checkpoint: Callable[[int], None] | None = None
+    checkpoint: Callable[[int, float], None] | None = None
     seconds_before: float = 0.0
     started: float = field(default_factory=time.perf_counter)
 
@@ -112,10 +113,16 @@ class Synthesizer(ABC):
 
     # ------------------------------------------------------------------ learning
     @classmethod
+    def preprocessing_share(cls, settings: Any, rows: int) -> float:
+        """The share of ε the row count, surveys and 1-way measurements may spend in a size class."""
+        return 0.2
+
+    @classmethod
     @abstractmethod
-    def plan(cls, settings: Any, rows: int, epochs: int, budget: Budget) -> SynthesizerPlan:
+    def plan(cls, settings: Any, rows: int, epochs: int, budget: Budget, columns: int) -> SynthesizerPlan:
         """The releases (and their facts) for a table of about ``rows`` rows (the smallest of a size
-        class) that, added to preprocessing, spend ``budget``; reads no data."""
+        class) with ``columns`` learned columns that, added to preprocessing, spend ``budget``;
+        reads no data."""
 
     @abstractmethod
     def fit(self, data: torch.Tensor, context: FitContext) -> None:

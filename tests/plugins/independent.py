@@ -30,7 +30,8 @@ class IndependentMarginals(Synthesizer):
     settings_class = IndependentSettings
 
     @classmethod
-    def plan(cls, settings: IndependentSettings, rows: int, epochs: int, budget: Budget) -> SynthesizerPlan:
+    def plan(cls, settings: IndependentSettings, rows: int, epochs: int, budget: Budget,
+             columns: int) -> SynthesizerPlan:
         """No release beyond preprocessing: the encoder's DP marginals are the whole model."""
         return SynthesizerPlan([], {})
 

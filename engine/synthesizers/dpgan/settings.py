@@ -1,4 +1,9 @@
-"""The DP-GAN's hyperparameters (``RunConfig.settings`` overrides them; ``--set`` in the benchmarks)."""
+"""The DP-GAN's hyperparameters (``RunConfig.settings`` overrides them; ``--set`` in the benchmarks).
+
+How the budget is split follows public facts only: the size class of the table (from n̂), the
+number of columns and ε. Small tables learn from private measurements of pairs of columns alone;
+from ``dpsgd_from_rows`` rows on, the DP-SGD discriminator adds what pairs miss.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,19 @@ class DPGANSettings:
     max_grad_norm: float = 1.0               # per-sample clipping bound C of DP-SGD
     generator_lr: float = 1e-3
     discriminator_lr: float = 1e-3
-    marginal_weight: float = 1.0             # pull the generator's marginals to the DP ones (free)
+    marginal_weight: float = 10.0            # pull of the measured marginals on the generator, beside D
     noise_dim: int = 64
     generator_hidden: tuple[int, ...] = (256, 256)
     discriminator_hidden: tuple[int, ...] = (256, 256)
+    # the budget by size class
+    dpsgd_from_rows: int = 6400              # size classes from this many rows also train a DP discriminator
+    preprocessing_share: float = 0.3         # share of ε for the row count, surveys and 1-way measurements
+    preprocessing_share_dpsgd: float = 0.2   # the same with a DP discriminator
+    pair_share_dpsgd: float = 0.3            # with a DP discriminator, the pairs' share of what is left
+    rounds_per_column: float = 2.0           # pairs chosen and measured, per learned column
+    selection_share: float = 0.1             # of each round's budget, the private choice's share
+    # fitting the generator to the measurements (post-processing)
+    fit_batch: int = 1024
+    fit_lr: float = 3e-3
+    round_fit_steps: int = 40
+    final_fit_steps: int = 1500

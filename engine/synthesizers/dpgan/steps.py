@@ -14,12 +14,12 @@ import torch
 from opacus.grad_sample import GradSampleModuleFastGradientClipping
 from opacus.utils.fast_gradient_clipping_utils import DPLossFastGradientClipping
 from torch import nn
-from torch.nn import functional as F
 
 from engine.encoding import TableEncoder
 from engine.privacy.dpsgd import NoisedOptimizer
 from engine.privacy.randomness import NoiseSource
 from engine.synthesizers.dpgan.conditions import Conditions
+from engine.synthesizers.dpgan.marginals import MarginalFit
 from engine.synthesizers.dpgan.networks import Discriminator, Generator, GeneratorEnsemble, activate
 from engine.synthesizers.dpgan.settings import DPGANSettings
 
@@ -60,8 +60,7 @@ class GanSteps:
         self.ones = torch.ones(batch, device=self.device)
         self.snapshots: list[dict[str, torch.Tensor]] = []
         self.initial = {k: v.detach().clone() for k, v in self.generator.state_dict().items()}
-        self.targets = [(span.start, span.slots, torch.as_tensor(t, dtype=torch.float32, device=self.device))
-                        for span, t in zip(encoder.spans, encoder.marginal_targets()) if span.slots > 1]
+        self.fit: MarginalFit | None = None      # the measured marginals the generator is pulled to
 
     def keep_snapshot(self) -> None:
         """Add the generator's current weights to the ensemble the model will sample from, with every
@@ -109,13 +108,20 @@ class GanSteps:
         loss.backward()
         self.d_optimizer.step()
 
-    def marginal_loss(self, raw: torch.Tensor) -> torch.Tensor:
-        """KL(DP marginal ‖ batch-average softmax), summed over columns: post-processing only."""
-        total = raw.new_zeros(())
-        for start, slots, target in self.targets:
-            average = F.softmax(raw[:, start:start + slots], dim=1).mean(dim=0)
-            total = total + (target * (torch.log(target + 1e-8) - torch.log(average + 1e-8))).sum()
-        return total
+    def sample_raw(self, count: int) -> torch.Tensor:
+        """Generator outputs for ``count`` fake rows, without gradients (to score candidate pairs)."""
+        with torch.no_grad():
+            return self._fake(count)[0]
+
+    def marginal_step(self, batch: int) -> torch.Tensor:
+        """One step of the generator towards the measured marginals alone (post-processing)."""
+        assert self.fit is not None
+        self.g_optimizer.zero_grad()
+        raw, _, choice, slot = self._fake(batch)
+        loss = self.fit.loss(raw) + self.conditions.loss(raw, choice, slot)
+        loss.backward()
+        self.g_optimizer.step()
+        return loss.detach()
 
     def generator_step(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Post-processing of the private discriminator: its hooks are off and its weights frozen.
@@ -130,8 +136,9 @@ class GanSteps:
         raw, cond, choice, slot = self._fake(self.batch)
         fake = activate(raw, self.encoder)
         logits = self.discriminator(torch.cat([fake, cond], dim=1))
-        loss = self.criterion(logits, self.ones) \
-            + self.conditions.loss(raw, choice, slot) + self.settings.marginal_weight * self.marginal_loss(raw)
+        loss = self.criterion(logits, self.ones) + self.conditions.loss(raw, choice, slot)
+        if self.fit is not None:
+            loss = loss + self.settings.marginal_weight * self.fit.loss(raw)
         loss.backward()
         self.g_optimizer.step()
         for p in self.discriminator.parameters():

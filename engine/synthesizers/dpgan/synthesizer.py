@@ -9,6 +9,7 @@ planned step. The model samples from an ensemble of the generators of up to
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -22,12 +23,16 @@ from engine.privacy.plan import Budget, SynthesizerPlan
 from engine.run import Progress
 from engine.synthesizers.base import FitContext, Synthesizer, register
 from engine.synthesizers.dpgan.conditions import Conditions
+from engine.synthesizers.dpgan.marginals import (MarginalFit, Measured, choose_pair, measure_pair, pair_coding,
+                                                 real_codes)
 from engine.synthesizers.dpgan.networks import Generator, GeneratorEnsemble, activate
 from engine.synthesizers.dpgan.settings import DPGANSettings
 from engine.synthesizers.dpgan.steps import GanSteps
 
 ENSEMBLE_SIZE = 20         # most generator snapshots a model samples from
 MAX_MEMBERS = 64           # a larger count in stored metadata means a damaged or edited file
+SCORING_ROWS = 4096        # generator rows whose softmax outputs estimate its pair marginals when choosing
+FINAL_FIT_STAGES = 20      # progress reports (and ensemble snapshots, second half) of the final fit
 
 
 def kept_epoch(epoch: int, epochs: int) -> bool:
@@ -53,48 +58,163 @@ class DPGAN(Synthesizer):
     def __init__(self, encoder: TableEncoder, settings: DPGANSettings, plan: SynthesizerPlan | None = None) -> None:
         super().__init__(encoder, settings, plan)
         facts = plan.facts if plan is not None else {}
+        self.rounds = int(facts.get("rounds", 0))
+        self.selection_epsilon = float(facts.get("selection_epsilon", 0.0))
+        self.pair_sigma = float(facts.get("pair_sigma", 0.0))
         self.sigma = float(facts.get("noise_multiplier", 0.0))
         self.q = float(facts.get("sample_rate", 0.0))
         self.steps = int(facts.get("steps_planned", 0))
         self.step = 0
         self.batch = 0
         self.rows_per_second = 0.0
+        self.measured: list[Measured] = []
+        self.rounds_done = 0
+        self.learned_positions = self.steps > 0      # a DP discriminator taught the positions inside bins
         self.ensemble: GeneratorEnsemble | None = None
         self._gan: GanSteps | None = None
         self._restored: dict[str, torch.Tensor] | None = None
 
-    # ------------------------------------------------------------------ learning
+    # ------------------------------------------------------------------ planning
 
     @classmethod
-    def plan(cls, settings: DPGANSettings, rows: int, epochs: int, budget: Budget) -> SynthesizerPlan:
-        """q = batch / rows and steps = epochs / q, then the smallest σ that fits the budget."""
-        q = min(1.0, (settings.batch_size or default_batch_size(rows)) / rows)
-        steps = max(int(round(epochs / q)), 1)
-        sigma = budget.smallest(lambda s: [Release(s, q, steps)], key=("dpgan", q, steps))
-        return SynthesizerPlan([Release(sigma, q, steps)],
-                               {"noise_multiplier": sigma, "sample_rate": q, "steps_planned": steps})
+    def preprocessing_share(cls, settings: DPGANSettings, rows: int) -> float:
+        return settings.preprocessing_share_dpsgd if rows >= settings.dpsgd_from_rows else settings.preprocessing_share
+
+    @classmethod
+    def plan(cls, settings: DPGANSettings, rows: int, epochs: int, budget: Budget, columns: int) -> SynthesizerPlan:
+        """Rounds of (private choice, pair measurement) from the zCDP budget left — all of it for
+        small tables —, then for large ones DP-SGD: q = batch / rows, steps = epochs / q, and the
+        smallest σ that fits what remains."""
+        dpsgd = rows >= settings.dpsgd_from_rows
+        rounds = min(int(round(settings.rounds_per_column * columns)), columns * (columns - 1) // 2)
+        rho = budget.rho_left() * (settings.pair_share_dpsgd if dpsgd else 1.0)
+        releases: list[Release] = []
+        facts: dict[str, Any] = {"rounds": rounds}
+        if rounds and rho > 0:
+            per_round = rho / rounds
+            facts["selection_epsilon"] = math.sqrt(8 * settings.selection_share * per_round)
+            facts["pair_sigma"] = math.sqrt(1 / (2 * (1 - settings.selection_share) * per_round))
+            releases += [Release(exponential=facts["selection_epsilon"], count=rounds),
+                         Release(facts["pair_sigma"], count=rounds)]
+        else:
+            facts["rounds"] = 0
+        if dpsgd:
+            q = min(1.0, (settings.batch_size or default_batch_size(rows)) / rows)
+            steps = max(int(round(epochs / q)), 1)
+            sigma = budget.smallest(lambda s: releases + [Release(s, q, steps)],
+                                    key=("dpgan", q, steps, tuple(r.to_json()[0] for r in releases)))
+            releases.append(Release(sigma, q, steps))
+            facts.update(noise_multiplier=sigma, sample_rate=q, steps_planned=steps)
+        return SynthesizerPlan(releases, facts)
 
     def facts(self) -> dict[str, Any]:
-        return {"noise_multiplier": self.sigma, "sample_rate": self.q, "batch": self.batch,
-                "steps": self.step, "steps_planned": self.steps, "epochs": self.step * self.q}
+        facts: dict[str, Any] = {"pairs_measured": len(self.measured), "rounds": self.rounds}
+        if self.rounds:
+            facts.update(selection_epsilon=self.selection_epsilon, pair_sigma=self.pair_sigma)
+        if self.steps:
+            facts.update(noise_multiplier=self.sigma, sample_rate=self.q, batch=self.batch, steps=self.step,
+                         steps_planned=self.steps, epochs=self.step * self.q)
+        return facts
 
     def losses_description(self) -> str:
-        return "generator loss and the discriminator's score of synthetic rows, per epoch"
+        return "the fit to the measured marginals, and (with a DP discriminator) its score of synthetic rows"
+
+    # ------------------------------------------------------------------ learning
 
     def fit(self, data: torch.Tensor, context: FitContext) -> None:
-        accountant = context.accountant
-        self.batch = max(int(round(self.q * context.rows)), 1)    # fake rows per step: the expected real ones
-        steps = self.steps if any(span.slots > 1 for span in self.encoder.spans) else 0
-        if steps == 0:
-            context.log("Nothing is left to learn at this ε: every learned column has a single released value. "
-                        "No training steps are taken; raise ε or declare public bounds and categories in the schema.")
-        gan = GanSteps(self.encoder, data, self.settings, self.batch, self.sigma, context.noise, context.init)
+        self.batch = max(int(round(self.q * context.rows)), 1) if self.steps else self.settings.fit_batch
+        gan = GanSteps(self.encoder, data, self.settings, self.batch, self.sigma, context.noise, context.init,
+                       rate=self.q or None)
+        gan.fit = MarginalFit(self.encoder, pair_coding(self.encoder), context.rows, context.one_way_sigma,
+                              data.device)
+        for measured in self.measured:
+            gan.fit.add(measured)
         if self._restored is not None:
             gan.restore(self._restored)
             self._restored = None
         self._gan = gan
-        if data.device.type == "cpu" and self.step < steps:
-            context.log(f"Training on {choose_threads(gan.probe).describe()}.")
+        if data.device.type == "cpu":
+            context.log(f"Training on {choose_threads(lambda: gan.marginal_step(self.settings.fit_batch)).describe()}.")
+        if self.rounds_done < self.rounds:
+            self._measure_pairs(gan, data, context)
+        if self.steps:
+            self._dpsgd(gan, data, context)
+        else:
+            self._fit_marginals(gan, context, self.settings.final_fit_steps)
+        self.ensemble = gan.ensemble()
+
+    def _progress(self, context: FitContext, stage: int, stages: int, losses: dict[str, float], rows: int,
+                  started: float) -> None:
+        now = time.perf_counter()
+        elapsed = now - started
+        context.progress(Progress(
+            epoch=stage, epochs=stages, step=stage, steps=stages, losses=losses,
+            epsilon_spent=context.accountant.spent(), epsilon_target=context.epsilon_target,
+            rows_per_second=rows / max(elapsed, 1e-9), seconds=context.seconds_before + now - context.started,
+            eta_seconds=0.0))
+
+    def _stages(self) -> int:
+        return self.rounds + (0 if self.steps else FINAL_FIT_STAGES)
+
+    def _measure_pairs(self, gan: GanSteps, data: torch.Tensor, context: FitContext) -> None:
+        """Rounds of a private choice and a measurement, the generator refitted after each."""
+        assert gan.fit is not None
+        coding = gan.fit.coding
+        codes = real_codes(data, self.encoder, coding)
+        spans = self.encoder.spans
+        candidates = [(i, j) for i in range(len(spans)) for j in range(i + 1, len(spans))
+                      if spans[i].slots > 1 and spans[j].slots > 1]
+        for measured in self.measured:
+            candidates.remove(measured.pair)
+        self._set_lr(gan, self.settings.fit_lr)
+        while self.rounds_done < self.rounds:
+            context.stop_if_cancelled(0)
+            started = time.perf_counter()
+            context.accountant.record(Release(exponential=self.selection_epsilon))
+            context.accountant.record(Release(self.pair_sigma))
+            if candidates:          # the planned releases are charged even when no pair is left to measure
+                probs = gan.fit.span_probabilities(gan.sample_raw(SCORING_ROWS))
+                pair = choose_pair(candidates, codes, coding, gan.fit, probs, self.pair_sigma,
+                                   self.selection_epsilon, context.noise)
+                candidates.remove(pair)
+                measured = measure_pair(codes, pair, coding, self.pair_sigma, context.noise)
+                gan.fit.add(measured)
+                self.measured.append(measured)
+            self.rounds_done += 1
+            loss = self._fit_marginals(gan, context, self.settings.round_fit_steps, report=False)
+            self._progress(context, self.rounds_done, self._stages(), {"marginal fit": loss},
+                           self.settings.round_fit_steps * self.settings.fit_batch, started)
+            if context.checkpoint is not None:
+                context.checkpoint(self.rounds_done, context.accountant.spent())
+
+    def _fit_marginals(self, gan: GanSteps, context: FitContext, steps: int, report: bool = True) -> float:
+        """Fit the generator to the measured marginals (post-processing), keeping the epochs of the
+        second half of the fit for the ensemble when this is the final fit."""
+        self._set_lr(gan, self.settings.fit_lr)
+        chunk = max(steps // FINAL_FIT_STAGES, 1)
+        total = torch.zeros(())
+        started = time.perf_counter()
+        for done in range(1, steps + 1):
+            total = total + gan.marginal_step(self.settings.fit_batch)
+            if report and done % chunk == 0:
+                context.stop_if_cancelled(0)
+                stage = done // chunk
+                if stage > FINAL_FIT_STAGES // 2:
+                    gan.keep_snapshot()
+                self._progress(context, self.rounds + stage, self._stages(), {"marginal fit": float(total) / chunk},
+                               chunk * self.settings.fit_batch, started)
+                total, started = torch.zeros(()), time.perf_counter()
+        return float(total) / max(steps, 1)
+
+    @staticmethod
+    def _set_lr(gan: GanSteps, lr: float) -> None:
+        for group in gan.g_optimizer.param_groups:
+            group["lr"] = lr
+
+    def _dpsgd(self, gan: GanSteps, data: torch.Tensor, context: FitContext) -> None:
+        """DP-SGD on the discriminator; the generator learns from it and the measured marginals."""
+        accountant = context.accountant
+        self._set_lr(gan, self.settings.generator_lr)
         accountant.start_steps(Release(self.sigma, self.q))
         steps_per_epoch = max(int(round(1 / self.q)), 1)
         epochs_planned = int(np.ceil(self.steps / steps_per_epoch))
@@ -103,7 +223,7 @@ class DPGAN(Synthesizer):
         score_sum = torch.zeros((), device=data.device)
         interval_steps, interval_start = 0, time.perf_counter()
         train_started = time.perf_counter()
-        while self.step < steps and accountant.can_step(self.step):
+        while self.step < self.steps and accountant.can_step(self.step):
             context.stop_if_cancelled(self.step)
             gan.discriminator_step()
             self.step += 1
@@ -126,13 +246,12 @@ class DPGAN(Synthesizer):
                 if kept_epoch(epoch, epochs_planned):
                     gan.keep_snapshot()
                 if context.checkpoint is not None and self.step < self.steps:
-                    context.checkpoint(self.step)
+                    context.checkpoint(self.rounds_done + self.step, accountant.epsilon_after(self.step))
                 g_sum.zero_()
                 score_sum.zero_()
                 interval_steps, interval_start = 0, time.perf_counter()
         accountant.finish_steps(self.step)
         self.rows_per_second = (self.step - first_step) * self.batch / max(time.perf_counter() - train_started, 1e-9)
-        self.ensemble = gan.ensemble()
         if len(gan.snapshots) > 1:
             context.log(f"The model samples from the generators of {len(gan.snapshots)} epochs of the second half of "
                         "training, in turn: this evens out the swings of a DP-trained GAN from epoch to epoch and "
@@ -146,7 +265,12 @@ class DPGAN(Synthesizer):
         cond, _, _ = conditions.for_fake(count, generator, given)
         latent = torch.randn(count, self.settings.noise_dim, generator=generator)
         with torch.no_grad():
-            return activate(self.ensemble(latent, cond), self.encoder, hard=True).numpy()
+            rows = activate(self.ensemble(latent, cond), self.encoder, hard=True)
+            if not self.learned_positions:      # the measurements say nothing inside a bin: follow its DP CDF
+                for span in self.encoder.spans:
+                    if span.scalar is not None:
+                        rows[:, span.scalar] = torch.rand(count, generator=generator)
+        return rows.numpy()
 
     # ------------------------------------------------------------------ storage
 
@@ -158,7 +282,8 @@ class DPGAN(Synthesizer):
     def model_state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
         assert self.ensemble is not None
         tensors = {k: v.detach().cpu().contiguous() for k, v in self.ensemble.state_dict().items()}
-        return tensors, {**self._architecture(), "members": len(self.ensemble.members)}
+        return tensors, {**self._architecture(), "members": len(self.ensemble.members),
+                         "learned_positions": self.learned_positions}
 
     @classmethod
     def from_model_state(cls, encoder: TableEncoder, tensors: dict[str, torch.Tensor],
@@ -177,15 +302,24 @@ class DPGAN(Synthesizer):
                                                 int(meta["data_width"]), hidden) for _ in range(members)])
         ensemble.load_state_dict(tensors)
         synthesizer.ensemble = ensemble.eval()
+        synthesizer.learned_positions = bool(meta.get("learned_positions", True))
         return synthesizer
 
     def training_state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        """Networks, optimizers, snapshots, and the pairs measured so far (DP releases)."""
         assert self._gan is not None
-        return self._gan.capture(), {"steps": self.steps, "step": self.step}
+        tensors = self._gan.capture()
+        for k, measured in enumerate(self.measured):
+            tensors[f"pair/{k}"] = torch.as_tensor(measured.counts, dtype=torch.float64)
+        return tensors, {"steps": self.rounds + self.steps, "step": self.step, "rounds_done": self.rounds_done,
+                         "pairs": [[m.pair[0], m.pair[1], m.sigma] for m in self.measured]}
 
     def restore_training_state(self, tensors: dict[str, torch.Tensor], meta: dict[str, Any],
                                accountant: PrivacyAccountant) -> None:
-        if int(meta["steps"]) != self.steps or not 0 <= int(meta["step"]) <= self.steps:
+        if int(meta["steps"]) != self.rounds + self.steps or not 0 <= int(meta["step"]) <= self.steps \
+                or not 0 <= int(meta["rounds_done"]) <= self.rounds:
             raise ValueError("step")
-        self.step = int(meta["step"])
-        self._restored = tensors
+        self.step, self.rounds_done = int(meta["step"]), int(meta["rounds_done"])
+        self.measured = [Measured((int(i), int(j)), tensors[f"pair/{k}"].numpy(), float(sigma))
+                         for k, (i, j, sigma) in enumerate(meta["pairs"])]
+        self._restored = {k: v for k, v in tensors.items() if not k.startswith("pair/")}
