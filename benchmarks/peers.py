@@ -41,14 +41,17 @@ HERE = Path(__file__).resolve().parent
 ENVS = HERE / ".envs"
 TORCH = "torch==2.13.0"    # the CPU wheel this machine holds; installed before the peer
 # smartnoise-synth imports ``packaging`` without declaring it.
-ENV_PACKAGES = {"smartnoise-synth": ["smartnoise-synth==1.0.8", "packaging"], "ctgan": ["ctgan==0.12.1"]}
+ENV_PACKAGES = {"smartnoise-synth": ["smartnoise-synth==1.0.8", "packaging"], "ctgan": ["ctgan==0.12.1"],
+                "dpmm": ["dpmm==0.1.9"]}   # dpmm pins its own numpy 1.26.4, pandas 2.1.0, opendp 0.12.1
+NO_TORCH = {"dpmm"}   # pure numpy: no torch to pin first
 PEERS = {   # peer -> (its venv, its settings; the documented defaults unless --set changes them)
     "aim": ("smartnoise-synth", {}),
     "mst": ("smartnoise-synth", {}),
+    "dpmm-aim": ("dpmm", {}),          # dpmm's AIM: a second packaged AIM, same expert setting
     "dpctgan": ("smartnoise-synth", {"epochs": 300}),
     "ctgan": ("ctgan", {"epochs": 300, "verbose": True}),
 }
-PRIVATE = {"aim", "mst", "dpctgan"}
+PRIVATE = {"aim", "mst", "dpctgan", "dpmm-aim"}
 # The expert discretisation of AIM and MST (peer_fit.Discretiser): one bin per value for integer
 # columns with at most 128 values in their public range (ratings, levels, counts, ages, years of
 # service, hours a week: HR's integer scales peak at round values that wider bins would smear),
@@ -66,11 +69,13 @@ def ensure_env(name: str) -> Path:
     env = ENVS / name
     python = env / "bin" / "python"
     marker = env / "installed.txt"
-    wanted = "\n".join([TORCH] + ENV_PACKAGES[name])
+    first = [] if name in NO_TORCH else [TORCH]
+    wanted = "\n".join(first + ENV_PACKAGES[name])
     if python.exists() and marker.exists() and marker.read_text() == wanted:
         return python
     subprocess.run(["python3.11", "-m", "venv", str(env)], check=True)
-    subprocess.run([str(python), "-m", "pip", "install", "-q", TORCH], check=True)
+    if first:
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *first], check=True)
     subprocess.run([str(python), "-m", "pip", "install", "-q", *ENV_PACKAGES[name]], check=True)
     marker.write_text(wanted)
     return python
@@ -182,13 +187,17 @@ def write_readme(report: dict) -> None:
               f"- Environments: `benchmarks/.envs/<venv>/`, {TORCH} (CPU) first, then "
               f"{', '.join(p for ps in ENV_PACKAGES.values() for p in ps)}; smartnoise-synth 1.0.8 brings its pinned "
               "Opacus 0.14.0 and mbi (Private-PGM on jax); Opacus 0.14 runs on torch 2.13 unchanged.",
-              "- Settings are each tool's documented defaults (constructor defaults, and the docs' "
+              "- DP-CTGAN and CTGAN (`bounds` dp): each tool's documented defaults (constructor defaults, and the docs' "
               "`Synthesizer.create(name, epsilon=...)` then `fit(..., preprocessor_eps=...)`), with the docs' share of "
-              "ε for the DP bound search (1.0 of ε = 3, so ε/3) taken out of the same ε; public bounds "
-              "(published Adult ranges) only where that search fails (`bounds` column; `--bounds public` forces them).",
-              "- MST bins each numeric column into smartnoise's 10 equal-width bins between those bounds "
-              "(its 'cube' style); DP-CTGAN scales them min-max ('gan' style). Numeric output is rounded to whole "
-              "numbers, as Adult's columns are.", ""]
+              "ε for the DP bound search (1.0 of ε = 3, so ε/3) taken out of the same ε; DP-CTGAN scales numbers "
+              "min-max between those bounds ('gan' style), and its numeric output is rounded to whole numbers, as "
+              "Adult's columns are.",
+              "- AIM and MST (`bounds` expert): the expert setting of the small tables (see \"Small tables: Doppel and "
+              "peers\"): the whole ε to the synthesizer, δ = 1e-5, the public domains of `datasets.py` (the published "
+              "Adult ranges above, adult.names' category lists, '?' as an empty cell of workclass, occupation and "
+              "native-country); one bin per value for age, education-num and hours-per-week, 20 equal-width bins "
+              "for fnlwgt, capital-gain and capital-loss; rows drawn i.i.d. from the fitted model, each bin decoded "
+              "uniformly inside it.", ""]
     lines += [f"- {note}" for note in report.get("notes", [])]
     lines += ["", "Per-run details (bounds found, ε spent in training, epochs run, load average) are in the "
               "JSON's `runs`.", ""]
@@ -224,7 +233,7 @@ def main() -> None:
     section = report["datasets"].setdefault(args.dataset, {"runs": []}) if keyed else report
     report["notes"] = report.get("notes", []) + args.note
     for peer in [] if args.no_run else args.peers:
-        expert = EXPERT_BINS if args.bounds == "expert" and peer in ("aim", "mst") else {}
+        expert = EXPERT_BINS if args.bounds == "expert" and peer in ("aim", "mst", "dpmm-aim") else {}
         settings = {**PEERS[peer][1], **expert, **overrides.get(peer, {})}
         for epsilon in (args.epsilons if peer in PRIVATE else [None]):
             for seed in args.seeds:
