@@ -111,6 +111,18 @@ SMALL_INTRO = [
     "project's 2 shared CPU cores, at `nice 19`; the 1-minute load before each run is in the last column "
     "(above about 1, another job shared the cores and the time is not a fair comparison).",
     "",
+    "Commands (each run appends to its JSON, so a seed can be added later; one job at a time, `nice -n 19`):",
+    "",
+    "```bash",
+    "for t in demo hr500 hr1500 adult1000; do",
+    "  python benchmarks/small_tables.py --dataset $t --epsilons 3 --seeds 0",
+    "  python benchmarks/peers.py --dataset $t --peers mst aim --epsilons 1 3 --seeds 0 1 2",
+    "  python benchmarks/peers.py --dataset $t --peers dpctgan --epsilons 1 3 --seeds 0",
+    "done",
+    "python benchmarks/peers.py --dataset hr500 --peers dpmm-aim --epsilons 3 --seeds 0",
+    "python benchmarks/side_by_side.py --small",
+    "```",
+    "",
     "How each tool was set up:",
     "",
     "- **Doppel**: `engine` defaults at the commit the run was made with, the schema inferred from the train "
