@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pandas as pd
 import torch
-
 from datasets import TABLES, declared_schema, split
+
 from engine.evaluation import EvaluationResult, evaluate
 from engine.generation import sample
 from engine.schema import infer_schema

@@ -25,7 +25,6 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
-
 from datasets import SMALL, TABLES, declared_schema, split
 from peers import summarise
 from quality import _override, measures
