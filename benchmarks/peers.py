@@ -184,7 +184,7 @@ def write_readme(report: dict) -> None:
             _cell(row, "mia_advantage"), _cell(row, "seconds_wall", 0), _cell(row, "peak_rss_mib", 0),
             " ".join(map(str, row["loadavg_1min"])), "; ".join(f"`{c}`" for c in row["commands"]) + " |"]))
     lines += ["", "How each peer was set up:", "",
-              f"- Environments: `benchmarks/.envs/<venv>/`, {TORCH} (CPU) first, then "
+              f"- Environments: `benchmarks/.envs/<venv>/`, {TORCH} (CPU) first where the peer uses torch (not dpmm's), then "
               f"{', '.join(p for ps in ENV_PACKAGES.values() for p in ps)}; smartnoise-synth 1.0.8 brings its pinned "
               "Opacus 0.14.0 and mbi (Private-PGM on jax); Opacus 0.14 runs on torch 2.13 unchanged.",
               "- DP-CTGAN and CTGAN (`bounds` dp): each tool's documented defaults (constructor defaults, and the docs' "

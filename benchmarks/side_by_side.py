@@ -146,7 +146,7 @@ SMALL_INTRO = [
 
 def write(lines: list[str], intro: list[str], title: str = SECTION) -> None:
     text = README.read_text() if README.exists() else "# Benchmarks\n\n"
-    section = "\n".join([title, "", *intro, "", *lines, ""])
+    section = "\n".join([title, "", *intro, "", *lines, "", ""])   # a blank line before the next section
     start = text.find(title)
     if start < 0:
         head, _, rest = text.partition("\n## ")
