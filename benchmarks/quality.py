@@ -3,7 +3,7 @@
 Run by hand (not in CI):
     python benchmarks/quality.py --dataset adult --epsilons 1 3 --seeds 0 1 2 [--set epochs=30 ...]
                                  [--out benchmarks/results/quality_adult.json]
-Each run: 80/20 split of the real table (split seed 0), DP training on the 80 % only (its
+Each run: the table's fixed 80/20 split (``datasets.split``), DP training on the 80 % only (its
 bounds and bins come from DP statistics inside the budget), as many synthetic rows as
 training rows, then ``engine.evaluation.evaluate`` against the untouched 20 % holdout.
 ``--set key=value`` overrides any ``TrainingConfig`` field, which is how experiments are run.
@@ -24,18 +24,14 @@ from pathlib import Path
 
 import pandas as pd
 import torch
+from datasets import TABLES, declared_schema, split
 
-from engine.evaluation import EvaluationResult, evaluate, split_holdout
+from engine.evaluation import EvaluationResult, evaluate
 from engine.generation import sample
 from engine.schema import infer_schema
-from engine.sources import read_table
 from engine.training import TrainingConfig, train
 
-ROOT = Path(__file__).resolve().parents[1]
-DATASETS = {
-    "adult": (ROOT.parent / "shared" / "datasets" / "adult.csv", "class"),
-    "demo": (ROOT / "resources" / "demo" / "employees.csv", "attrition"),
-}
+DATASETS = TABLES   # the benchmark's tables and their fixed splits live in datasets.py
 MEASURES = ("marginal", "pairwise", "tstr", "trtr", "dcr_ratio", "exact_copies", "mia_advantage", "seconds_train",
             "seconds_wall", "peak_rss_mib", "epsilon_spent")
 
@@ -57,15 +53,6 @@ def measures(result: EvaluationResult) -> dict:
         "dcr_ratio": result.privacy.dcr_ratio, "exact_copies": result.privacy.exact_copy_share,
         "mia_advantage": result.privacy.mia_advantage,
     }
-
-
-def split(dataset: str) -> tuple[pd.DataFrame, pd.DataFrame, str]:
-    """The benchmark's fixed 80/20 split (split seed 0) of a dataset, and its target column:
-    every tool, ours and the peers, trains on the same 80 % and is scored on the same 20 %."""
-    path, target = DATASETS[dataset]
-    frame = read_table(path).frame
-    train_idx, holdout_idx = split_holdout(len(frame), seed=0)
-    return frame.iloc[train_idx].reset_index(drop=True), frame.iloc[holdout_idx].reset_index(drop=True), target
 
 
 def fit_and_sample(dataset: str, epsilon: float, seed: int, overrides: dict) -> tuple[pd.DataFrame, dict]:
@@ -90,7 +77,8 @@ def run_once(dataset: str, epsilon: float, seed: int, overrides: dict) -> dict:
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
         synthetic, facts = pool.submit(fit_and_sample, dataset, epsilon, seed, overrides).result()
     wall = time.perf_counter() - start
-    result = evaluate(real_train, synthetic, infer_schema(real_train), target=target, holdout=holdout, seed=seed)
+    scoring = declared_schema(dataset, real_train, public=False)   # inferred kinds, 0/1 flags as categories
+    result = evaluate(real_train, synthetic, scoring, target=target, holdout=holdout, seed=seed)
     return {
         "dataset": dataset, "epsilon": epsilon, "seed": seed, "overrides": {k: list(v) if isinstance(v, tuple) else v
                                                                             for k, v in overrides.items()},
