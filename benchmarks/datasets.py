@@ -2,7 +2,7 @@
 
 Defined once here so that ``quality.py``, ``peers.py`` and ``small_tables.py`` train every tool
 on the same rows and score it on the same untouched holdout. Files are read through the
-engine's reader (``engine.sources.read_table``), so every tool sees the same cells.
+engine's reader (``engine.io.read_table``), so every tool sees the same cells.
 
 Splits (DESIGN §4):
 - ``adult``: the 80/20 split of the whole file (``split_holdout``, split seed 0), as before.
@@ -29,7 +29,7 @@ import pandas as pd
 
 from engine.evaluation import split_holdout
 from engine.schema import Kind, Schema, infer_schema
-from engine.sources import read_table
+from engine.io import read_table
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "datasets"
@@ -166,7 +166,8 @@ def domain(dataset: str) -> dict[str, dict]:
 def declared_schema(dataset: str, frame: pd.DataFrame, public: bool = True) -> Schema:
     """``infer_schema(frame)`` with the analyst's declarations: a 0/1 flag declared as a category
     list becomes categorical (so its TSTR is a ROC AUC, not an R²), and with ``public`` every
-    learned column gets its public bounds or categories (booleans keep their tokens).
+    learned column gets its public bounds or categories (booleans keep their tokens) and the
+    whole schema is declared, as an analyst confirming it in the app would.
     Every tool is scored with this schema's kinds (``public=False`` gives them without bounds)."""
     schema = infer_schema(frame)
     declared = domain(dataset)
@@ -183,4 +184,4 @@ def declared_schema(dataset: str, frame: pd.DataFrame, public: bool = True) -> S
                 column.public_categories = list(entry["categories"])
         elif public:
             column.public_min, column.public_max = entry["min"], entry["max"]
-    return schema
+    return schema.declare_all() if public else schema

@@ -35,7 +35,7 @@ from quality import measures
 
 from engine.evaluation import evaluate
 from engine.schema import Kind
-from engine.sources import read_table
+from engine.io import read_table
 
 HERE = Path(__file__).resolve().parent
 ENVS = HERE / ".envs"

@@ -6,7 +6,7 @@ Run by hand (not in CI):
 Each run: the table's fixed 80/20 split (``datasets.split``), DP training on the 80 % only (its
 bounds and bins come from DP statistics inside the budget), as many synthetic rows as
 training rows, then ``engine.evaluation.evaluate`` against the untouched 20 % holdout.
-``--set key=value`` overrides any ``TrainingConfig`` field, which is how experiments are run.
+``--set key=value`` overrides any ``RunConfig`` or ``DPGANSettings`` field, which is how experiments are run.
 """
 
 from __future__ import annotations
@@ -28,21 +28,31 @@ from datasets import TABLES, declared_schema, split
 
 from engine.evaluation import EvaluationResult, evaluate
 from engine.generation import sample
-from engine.schema import infer_schema
-from engine.training import TrainingConfig, train
+from engine.run import RunConfig
+from engine.synthesizers.dpgan.settings import DPGANSettings
+from engine.training import train
 
 DATASETS = TABLES   # the benchmark's tables and their fixed splits live in datasets.py
 MEASURES = ("marginal", "pairwise", "tstr", "trtr", "dcr_ratio", "exact_copies", "mia_advantage", "seconds_train",
             "seconds_wall", "peak_rss_mib", "epsilon_spent")
 
 
+_CONFIG = {f.name for f in dataclasses.fields(RunConfig)}
+_SETTINGS = {f.name for f in dataclasses.fields(DPGANSettings)}
+
+
 def _override(text: str) -> tuple[str, object]:
     key, _, value = text.partition("=")
-    field = {f.name: f for f in dataclasses.fields(TrainingConfig)}.get(key)
-    if field is None:
-        raise SystemExit(f"unknown TrainingConfig field {key!r}")
+    if key not in _CONFIG | _SETTINGS:
+        raise SystemExit(f"unknown RunConfig or DPGANSettings field {key!r}")
     parsed = json.loads(value) if value[:1] in "[0123456789-.tfn" else value
     return key, tuple(parsed) if isinstance(parsed, list) else parsed
+
+
+def run_config(epsilon: float, seed: int, overrides: dict) -> RunConfig:
+    """The run's settings: ``--set`` keys of ``RunConfig`` go there, the others to the synthesizer."""
+    return RunConfig(epsilon=epsilon, seed=seed, **{k: v for k, v in overrides.items() if k in _CONFIG},
+                     settings={k: v for k, v in overrides.items() if k not in _CONFIG})
 
 
 def measures(result: EvaluationResult) -> dict:
@@ -59,14 +69,12 @@ def fit_and_sample(dataset: str, epsilon: float, seed: int, overrides: dict) -> 
     """Train on the 80 % and sample as many rows: what a user waits for, run in a fresh process
     (see ``run_once``) so its peak memory is its own, as each peer's is."""
     real_train, _, _ = split(dataset)
-    config = TrainingConfig(epsilon=epsilon, seed=seed, **overrides)
     start = time.perf_counter()
-    model = train(real_train, infer_schema(real_train), config)
+    model = train(real_train, declared_schema(dataset, real_train), run_config(epsilon, seed, overrides))
     seconds = time.perf_counter() - start
     synthetic = sample(model, len(real_train), seed=seed)
     return synthetic, {"seconds_train": seconds, "epsilon_spent": model.summary.epsilon_spent,
-                       "steps": model.summary.steps, "noise_multiplier": model.summary.noise_multiplier,
-                       "torch_threads": torch.get_num_threads(),
+                       "facts": dict(model.summary.facts), "torch_threads": torch.get_num_threads(),
                        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
@@ -100,7 +108,7 @@ def main() -> None:
     parser.add_argument("--dataset", choices=sorted(DATASETS), default="adult")
     parser.add_argument("--epsilons", type=float, nargs="+", default=[1.0, 3.0, 10.0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--set", action="append", default=[], help="TrainingConfig override, e.g. epochs=30")
+    parser.add_argument("--set", action="append", default=[], help="RunConfig or DPGANSettings override, e.g. epochs=30")
     parser.add_argument("--label", default="")
     parser.add_argument("--out")
     args = parser.parse_args()

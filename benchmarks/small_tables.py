@@ -27,11 +27,11 @@ from pathlib import Path
 import pandas as pd
 from datasets import SMALL, TABLES, declared_schema, split
 from peers import summarise
-from quality import _override, measures
+from quality import _override, measures, run_config
 
 from engine.evaluation import evaluate
 from engine.generation import sample
-from engine.training import TrainingConfig, train
+from engine.training import train
 
 HERE = Path(__file__).resolve().parent
 
@@ -40,14 +40,14 @@ def fit_and_sample(dataset: str, epsilon: float, seed: int, overrides: dict) -> 
     """Train on the train split with the public domains declared, sample as many rows; run in a
     fresh process (see ``run_once``) so the peak memory is this run's alone, as each peer's is."""
     real_train, _, _ = split(dataset)
-    config = TrainingConfig(epsilon=epsilon, seed=seed, **overrides)
     start = time.perf_counter()
-    model = train(real_train, declared_schema(dataset, real_train), config)
+    model = train(real_train, declared_schema(dataset, real_train), run_config(epsilon, seed, overrides))
     seconds = time.perf_counter() - start
     synthetic = sample(model, len(real_train), seed=seed)
     summary = model.summary
     return synthetic, {"seconds_train": seconds, "epsilon_spent": summary.epsilon_spent,
-                       **{k: getattr(summary, k, None) for k in ("delta", "steps", "epochs", "preprocessing_epsilon")},
+                       "delta": summary.delta, "preprocessing_epsilon": summary.preprocessing_epsilon,
+                       "facts": dict(summary.facts),
                        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
@@ -72,7 +72,7 @@ def main() -> None:
     parser.add_argument("--dataset", choices=sorted(TABLES), default="hr1500")
     parser.add_argument("--epsilons", type=float, nargs="+", default=[1.0, 3.0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--set", action="append", default=[], help="TrainingConfig override, e.g. epochs=30")
+    parser.add_argument("--set", action="append", default=[], help="RunConfig or DPGANSettings override, e.g. epochs=30")
     parser.add_argument("--out", default=str(HERE / "results" / "quality_small.json"))
     args = parser.parse_args()
     if args.dataset not in SMALL:

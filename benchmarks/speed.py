@@ -1,39 +1,95 @@
-"""Speed: one discriminator step with DP (ghost clipping + noise) against the same step without.
+"""Speed: the DP step's cost, a whole run, planning, and training on a machine doing other work.
 
-Run by hand (not in CI):  python benchmarks/speed.py [--table PATH] [--batch N] [--repeats R]
-                                                     [--rounds K] [--device cpu|cuda] [--full-train] [--out FILE]
-Both steps use the same encoded table, model, batch and code path (``GanSteps``); only
-``private`` differs. Plain and DP blocks alternate over several rounds (a step takes 15–30 ms
-on 2 cores, where the machine's drift between two long runs is as large as DP's cost); the
-ratio reported is the median of the rounds' ratios, with its spread. ``--full-train`` also times a complete ``train`` at ε = 3 (the time to spend the budget).
+Run by hand (not in CI), one benchmark at a time on an otherwise idle machine:
+
+    python benchmarks/speed.py [--table PATH] [--device cpu|cuda] [--steps] [--full-train]
+                               [--under-load] [--planning] [--out FILE]
+
+``--steps`` (the default when nothing else is asked): one discriminator step with DP (ghost
+clipping + noise) against the same step without, on the same encoded table, model and batch
+(``GanSteps`` with ``private`` on or off). Plain and DP blocks alternate over several rounds (a
+step takes 15–30 ms on 2 cores, where the machine's drift between two long runs is as large as
+DP's cost); the ratio is the median of the rounds' ratios.
+
+``--full-train``: a complete ``train`` at ε = 3 on ``--device`` (the time to spend the budget),
+then the bundle round trip as a user meets it: saved, loaded on the CPU and sampled there.
+
+``--under-load``: rows/s of a whole run of the demo table and of DP-SGD steps on ``--table``,
+alone and then with one core kept busy by another process, back to back (issue 16's target:
+loaded within 2× of idle). The DP step is also timed at each fixed thread count, which shows what
+the engine's choice of threads saves.
+
+``--planning``: seconds of ``plan_run`` (every size class's noise before a row is read) for the
+demo and Adult schemas at ε 1, 3 and 10.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
 
-from engine import privacy
-from engine.encoding import fit_encoder
-from engine.schema import infer_schema
-from engine.sources import read_table
-from engine.training import GanSteps, TrainingConfig, default_batch_size, resolve_device, train
+from engine.compute import choose_threads, resolve_device, usable_cpus
+from engine.encoding.base import Releaser
+from engine.encoding.fit import count_rows, preprocess
+from engine.generation import sample
+from engine.io import read_table
+from engine.privacy.accountant import PrivacyAccountant
+from engine.privacy.randomness import NoiseSource
+from engine.run import LogMessage, RunConfig
+from engine.schema import Schema, infer_schema
+from engine.storage.bundle import load_bundle, save_bundle
+from engine.synthesizers.dpgan.settings import DPGANSettings
+from engine.synthesizers.dpgan.steps import GanSteps
+from engine.training import plan_run, train
 
 ROOT = Path(__file__).resolve().parents[1]
 ADULT = ROOT.parent / "shared" / "datasets" / "adult.csv"
+DEMO = ROOT / "resources" / "demo" / "employees.csv"
 
 
 def _sync(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize()
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def discriminator_steps(path: Path, device: torch.device, private_kinds: tuple[bool, ...]) -> dict[bool, GanSteps]:
+    """DP-SGD steps on ``path``'s encoded table with the batch a real run would use there."""
+    frame = read_table(path).frame
+    schema = infer_schema(frame)
+    config = RunConfig(epsilon=3.0, seed=0, settings={"dpsgd_from_rows": 1})
+    plan = plan_run(schema, config)
+    accountant = PrivacyAccountant(config.epsilon, plan.delta, plan.domain_delta)
+    releaser = Releaser(plan, accountant, NoiseSource(0))
+    rows = count_rows(frame, releaser)
+    pre = preprocess(frame, schema, plan, releaser, rows)
+    typed = {c.name: c.values(frame[c.name]) for c in pre.schema.learned}
+    data = torch.as_tensor(pre.encoder.transform(typed, np.random.default_rng(0)), device=device)
+    facts = plan.for_rows(rows).synthesizer.facts
+    settings = DPGANSettings(generator_hidden=tuple(facts["generator_hidden"]))
+    batch = max(int(round(facts["sample_rate"] * rows)), 1)
+    out = {}
+    for private in private_kinds:
+        torch.manual_seed(0)
+        out[private] = GanSteps(pre.encoder, data, settings, batch, facts["noise_multiplier"], NoiseSource(0),
+                                torch.Generator(device=device).manual_seed(0), private=private)
+    return out
 
 
 def time_steps(gan: GanSteps, repeats: int, block: int = 10) -> list[float]:
@@ -51,63 +107,141 @@ def time_steps(gan: GanSteps, repeats: int, block: int = 10) -> list[float]:
     return out
 
 
-def summary(values: list[float]) -> dict[str, float]:
-    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--table", default=str(ADULT))
-    parser.add_argument("--batch", type=int, default=None, help="expected real rows per step (default: training's)")
-    parser.add_argument("--repeats", type=int, default=7, help="timed blocks of 10 steps per round and kind")
-    parser.add_argument("--rounds", type=int, default=8, help="alternating plain/DP rounds; the ratio is their median")
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--full-train", action="store_true")
-    parser.add_argument("--out", default=None)
-    args = parser.parse_args()
-
-    device = resolve_device(args.device)
-    table = read_table(args.table)
-    schema = infer_schema(table.frame)
-    typed = {c.name: c.values(table.frame[c.name]) for c in schema.learned}
-    rng = np.random.default_rng(0)
-    accountant = privacy.PrivacyAccountant(3.0, 1e-5, 1e-6)
-    encoder = fit_encoder(schema, typed, accountant, sigma=20.0, rng=rng)
-    data = torch.as_tensor(encoder.transform(typed, rng), device=device)
-    config = TrainingConfig(epsilon=3.0)
-    batch = args.batch or default_batch_size(len(data))
-
-    gans = {}
-    for key, private in (("plain", False), ("dp", True)):
-        torch.manual_seed(0)
-        gans[key] = GanSteps(encoder, data, config, batch, 1.0, torch.Generator(device=device).manual_seed(0), private)
+def step_cost(args: argparse.Namespace, device: torch.device) -> dict:
+    gans = discriminator_steps(Path(args.table), device, (False, True))
     results: dict[str, list[float]] = {"plain": [], "dp": []}
     ratios = []
     for _ in range(args.rounds):   # alternating blocks, so the machine's drift hits both alike
-        plain, dp = (statistics.median(time_steps(gans[key], args.repeats)) for key in ("plain", "dp"))
+        plain, dp = (statistics.median(time_steps(gans[private], args.repeats)) for private in (False, True))
         results["plain"].append(plain)
         results["dp"].append(dp)
         ratios.append(dp / plain)
-    record = {
+    batch = gans[True].batch
+    return {"rows": len(gans[True].data), "encoded_width": gans[True].encoder.width,
+            "batch_real_expected": batch, "batch_fake": batch,
+            "seconds_per_d_step": {k: summary(v) for k, v in results.items()},
+            "dp_over_plain": statistics.median(ratios), "dp_over_plain_per_round": summary(ratios),
+            "dp_rows_per_second": 2 * batch / statistics.median(results["dp"])}
+
+
+def timed_train(path: Path, device: str, epsilon: float = 3.0) -> dict:
+    """One whole run as a user starts it (inferred schema, default settings, seed 0)."""
+    frame = read_table(path).frame
+    lines: list[str] = []
+    start = time.perf_counter()
+    model = train(frame, infer_schema(frame), RunConfig(epsilon=epsilon, device=device, seed=0),
+                  on_event=lambda e: lines.append(e.text) if isinstance(e, LogMessage) else None)
+    seconds = time.perf_counter() - start
+    s = model.summary
+    return {"table": path.name, "rows": len(frame), "seconds": seconds, "epsilon_spent": s.epsilon_spent,
+            "rows_per_second": s.rows_per_second, "facts": dict(s.facts),
+            "threads": next((line for line in lines if "CPU thread" in line), None), "model": model}
+
+
+def full_train(args: argparse.Namespace) -> dict:
+    run = timed_train(Path(args.table), args.device)
+    model = run.pop("model")
+    with tempfile.TemporaryDirectory() as folder:
+        bundle = save_bundle(model, Path(folder) / "model.doppel")
+        start = time.perf_counter()
+        loaded = load_bundle(bundle)           # always on the CPU, wherever it was trained
+        seconds_load = time.perf_counter() - start
+    lines: list[str] = []
+    start = time.perf_counter()
+    rows = sample(loaded, run["rows"], seed=0, on_event=lambda e: lines.append(e.text))
+    run["sample_cpu"] = {"rows": len(rows), "seconds": time.perf_counter() - start, "threads": lines[:1],
+                         "seconds_load_bundle": seconds_load}
+    return run
+
+
+def _busy_core() -> subprocess.Popen:
+    """Another program keeping one core at 100 %."""
+    return subprocess.Popen([sys.executable, "-c", "while True: pass"])
+
+
+def _with_and_without_load(measure: Callable[[], dict]) -> dict:
+    idle = measure()
+    busy = _busy_core()
+    try:
+        time.sleep(1.0)
+        loaded = measure()
+    finally:
+        busy.kill()
+        busy.wait()
+    return {"idle": idle, "one_core_busy": loaded}
+
+
+def under_load(args: argparse.Namespace, device: torch.device) -> dict:
+    def demo_run() -> dict:
+        run = timed_train(DEMO, "cpu")
+        run.pop("model")
+        return run
+
+    gan = discriminator_steps(Path(args.table), device, (True,))[True]
+
+    def dp_steps() -> dict:
+        fixed = {}
+        for threads in sorted({1, min(usable_cpus(), 4)}):
+            torch.set_num_threads(threads)
+            fixed[threads] = 2 * gan.batch / statistics.median(time_steps(gan, args.repeats))
+        choice = choose_threads(gan.discriminator_step)
+        chosen = 2 * gan.batch / statistics.median(time_steps(gan, args.repeats))
+        return {"rows_per_second_by_threads": fixed, "chosen": choice.describe(), "rows_per_second_chosen": chosen}
+
+    out = {"demo_train": _with_and_without_load(demo_run), "dp_steps": _with_and_without_load(dp_steps)}
+    demo = out["demo_train"]
+    out["demo_loaded_seconds_over_idle"] = demo["one_core_busy"]["seconds"] / demo["idle"]["seconds"]
+    steps = out["dp_steps"]
+    out["dp_idle_over_loaded"] = steps["idle"]["rows_per_second_chosen"] / steps["one_core_busy"]["rows_per_second_chosen"]
+    return out
+
+
+def planning() -> dict:
+    out = {}
+    for path in (DEMO, ADULT):
+        schema: Schema = infer_schema(read_table(path).frame)
+        for epsilon in (1.0, 3.0, 10.0):
+            start = time.perf_counter()
+            plan_run(schema, RunConfig(epsilon=epsilon))
+            out[f"{path.name} eps={epsilon:g}"] = time.perf_counter() - start
+    out["max_seconds"] = max(out.values())
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--table", default=str(ADULT))
+    parser.add_argument("--repeats", type=int, default=7, help="timed blocks of 10 steps per round and kind")
+    parser.add_argument("--rounds", type=int, default=8, help="alternating plain/DP rounds; the ratio is their median")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--steps", action="store_true", help="DP against plain discriminator steps")
+    parser.add_argument("--full-train", action="store_true")
+    parser.add_argument("--under-load", action="store_true")
+    parser.add_argument("--planning", action="store_true")
+    parser.add_argument("--out", default=None)
+    args = parser.parse_args()
+    if not (args.full_train or args.under_load or args.planning):
+        args.steps = True
+
+    device = resolve_device(args.device)
+    record: dict = {
         "command": "python benchmarks/speed.py " + " ".join(f"--{k.replace('_', '-')}" + ("" if v is True else f" {v}")
                                                            for k, v in vars(args).items() if v not in (None, False)),
-        "machine": {"platform": platform.platform(), "processor": platform.processor(),
-                    "torch_threads": torch.get_num_threads(), "device": str(device),
-                    "gpu": torch.cuda.get_device_name() if device.type == "cuda" else None},
-        "table": Path(args.table).name, "rows": len(data), "encoded_width": encoder.width,
-        "batch_real_expected": batch, "batch_fake": batch,
-        "seconds_per_d_step": {k: summary(v) for k, v in results.items()},
+        "machine": {"platform": platform.platform(), "processor": platform.processor(), "cpus": usable_cpus(),
+                    "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+                    "device": str(device), "gpu": torch.cuda.get_device_name() if device.type == "cuda" else None},
+        "table": Path(args.table).name,
     }
-    record["dp_over_plain"] = statistics.median(ratios)
-    record["dp_over_plain_per_round"] = summary(ratios)
-    record["dp_rows_per_second"] = 2 * batch / record["seconds_per_d_step"]["dp"]["median"]
+    if args.planning:
+        record["planning_seconds"] = planning()
+    if args.steps:
+        record["steps"] = step_cost(args, device)
     if args.full_train:
-        start = time.perf_counter()
-        model = train(table.frame, schema, TrainingConfig(epsilon=3.0, device=args.device, seed=0))
-        record["full_train_eps3"] = {"seconds": time.perf_counter() - start, "epsilon_spent": model.summary.epsilon_spent,
-                                     "steps": model.summary.steps, "rows_per_second": model.summary.rows_per_second}
+        record["full_train_eps3"] = full_train(args)
+    if args.under_load:
+        record["under_load"] = under_load(args, device)
     record["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    text = json.dumps(record, indent=2)
+    text = json.dumps(record, indent=2, default=str)
     print(text)
     if args.out:
         Path(args.out).write_text(text + "\n")

@@ -67,7 +67,8 @@ def _add_training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dataset", metavar="NAME",
                    help="the dataset's name in the ε ledger: runs on re-exports of the same staff add up under it")
     p.add_argument("--epochs", type=_positive_int, default=RunConfig.epochs,
-                   help=f"passes over the data (default {RunConfig.epochs}); σ is set so ε is met")
+                   help=f"DP-SGD passes over the data (default {RunConfig.epochs}); σ is set so ε is met. Smaller "
+                        "tables are fitted to private measurements and take no epochs")
     p.add_argument("--batch-size", type=_positive_int, help="expected real rows per step (default: from table size)")
     p.add_argument("--preprocessing-share", type=float, default=RunConfig.preprocessing_fraction,
                    help="share of ε for the row count and each column's survey and 1-way measurement "
@@ -135,7 +136,7 @@ def _progress_printer(stream: TextIO):
     def show(event: Event) -> None:
         if isinstance(event, Progress):
             losses = "  ".join(f"{name} {value:.3f}" for name, value in event.losses.items())
-            print(f"epoch {event.epoch}/{event.epochs}  {losses}  "
+            print(f"{event.unit} {event.epoch}/{event.epochs}  {losses}  "
                   f"ε {event.epsilon_spent:.3f}/{event.epsilon_target:g}  {event.rows_per_second:,.0f} rows/s",
                   file=stream, flush=True)
         elif isinstance(event, LogMessage):
@@ -225,7 +226,8 @@ def _checkpoint_to_resume(args: argparse.Namespace, table: operations.LoadedTabl
 
 def _cmd_sample(args: argparse.Namespace, out: TextIO) -> int:
     model = operations.open_model(args.model)
-    frame = operations.export_sample(model, args.rows, args.out, args.where, seed=args.seed)
+    frame = operations.export_sample(model, args.rows, args.out, args.where, seed=args.seed,
+                                     on_event=_progress_printer(sys.stderr))
     print(f"{len(frame):,} rows written to {args.out} (model ε = {model.summary.epsilon_spent:.3f})", file=out)
     return 0
 

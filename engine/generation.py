@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 import torch
 
+from engine.compute import choose_threads
 from engine.errors import DoppelInputError
+from engine.run import EventCallback, LogMessage, emit
 from engine.schema import ColumnSchema, Role
 from engine.synthesizers.model import TrainedModel
 
@@ -104,8 +106,12 @@ def _steer(model: TrainedModel, conditions: list[Condition]) -> tuple[int, int] 
 
 
 def sample(model: TrainedModel, rows: int, conditions: list[Condition] | None = None,
-           seed: int | None = None, batch_size: int = 4096, max_rounds: int = 200) -> pd.DataFrame:
-    """``rows`` synthetic rows in the source's column names, kinds and formats."""
+           seed: int | None = None, batch_size: int = 4096, max_rounds: int = 200,
+           on_event: EventCallback | None = None) -> pd.DataFrame:
+    """``rows`` synthetic rows in the source's column names, kinds and formats.
+
+    From a full batch on, torch's thread count is chosen by timing a batch (the choice is sent to
+    ``on_event``): a busy machine samples far faster on one thread."""
     if not 1 <= rows <= MAX_ROWS:
         raise DoppelInputError(f"--rows must be between 1 and {MAX_ROWS:,}, got {rows}.")
     conditions = list(conditions or [])
@@ -118,6 +124,10 @@ def sample(model: TrainedModel, rows: int, conditions: list[Condition] | None = 
     kept: list[dict[str, np.ndarray]] = []
     found, tried = 0, 0
     with torch.random.fork_rng(devices=[]), torch.no_grad():
+        if rows >= batch_size:
+            probe = torch.Generator().manual_seed(seed + 1)
+            choice = choose_threads(lambda: model.synthesizer.sample(batch_size, None, probe))
+            emit(on_event, LogMessage(f"Sampling on {choice.describe()}."))
         torch.manual_seed(seed)
         for _ in range(max_rounds):
             count = min(batch_size, max(2 * (rows - found), 256))

@@ -45,7 +45,9 @@ class RunConfig:
 @dataclass(frozen=True)
 class Progress:
     """Sent once per epoch (and at the end). ``losses`` are named series, so a synthesizer without
-    a discriminator reports too."""
+    a discriminator reports too. ``unit`` names what ``epoch``/``epochs`` count: passes over the
+    table ("epoch") for DP-SGD, or "stage" for a run that fits to measurements and never passes
+    over the rows (so the epochs asked for do not apply)."""
 
     epoch: int
     epochs: int
@@ -57,6 +59,7 @@ class Progress:
     rows_per_second: float
     seconds: float
     eta_seconds: float
+    unit: str = "epoch"
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "resources" / "demo" / "employees.csv"
 ADULT = ROOT.parent / "shared" / "datasets" / "adult.csv"
+# Small networks and short fits, so that a test trains in seconds on the real code paths
+FIT = dict(generator_hidden=(32, 32), discriminator_hidden=(32, 32), noise_dim=16, final_fit_steps=150,
+           round_fit_steps=5, fit_batch=256)
+SMALL = dict(device="cpu", settings=FIT)                                # fitted to private measurements
+GAN = dict(device="cpu", settings={**FIT, "dpsgd_from_rows": 50})      # DP-SGD at any size
 
 
 @pytest.fixture(autouse=True)

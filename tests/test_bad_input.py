@@ -299,7 +299,8 @@ def test_only_a_unique_id_column_learned_trains_nothing_and_releases_no_id() -> 
     schema["badge"].declare(kind=Kind.CATEGORICAL, role=Role.LEARN)
     events: list = []
     model = train(frame, schema, RunConfig(epsilon=0.5, **{**FAST, "settings": {**FAST["settings"], "batch_size": 20}}), on_event=events.append)
-    assert model.summary.facts["steps"] == 0 and 0 < model.summary.epsilon_spent <= 0.5
+    facts = model.summary.facts
+    assert facts.get("steps", 0) == 0 and facts["pairs_measured"] == 0 and 0 < model.summary.epsilon_spent <= 0.5
     assert any("Nothing is left to learn" in getattr(e, "text", "") for e in events)
     out = sample(model, 50, [])
     assert list(out.columns) == ["badge"] and out["badge"].isna().all()

@@ -26,8 +26,7 @@ def test_round_trip_gives_identical_samples(demo_model, tmp_path: Path) -> None:
     privacy = meta["privacy"]
     for key in ("epsilon_spent", "delta", "accountant", "releases", "epsilon_curve"):
         assert key in privacy
-    for key in ("noise_multiplier", "sample_rate", "steps"):
-        assert key in privacy["facts"]
+    assert privacy["facts"]["pairs_measured"] == demo_model.summary.facts["pairs_measured"] > 0
     assert all(c["missing_rate"] is None for c in meta["schema"]["columns"]), "no observed statistics stored"
     assert "seconds" not in privacy and "rows_per_second" not in privacy, "no timings stored"
     assert "torch" in meta["versions"] and "opacus" in meta["versions"]

@@ -34,12 +34,8 @@ from engine.schema import Schema, infer_schema
 from engine.io import LoadedTable, read_table, write_table
 from engine.run import RunConfig
 from engine.training import train
-from tests.conftest import DEMO, ROOT
+from tests.conftest import DEMO, ROOT, SMALL
 
-FIT = dict(generator_hidden=(32, 32), discriminator_hidden=(32, 32), noise_dim=16, final_fit_steps=150,
-           round_fit_steps=5, fit_batch=256)
-SMALL = dict(device="cpu", settings=FIT)
-GAN = dict(device="cpu", settings={**FIT, "dpsgd_from_rows": 50})     # DP-SGD at any size
 SEED = 918_273_645_546      # distinctive, so its absence from a checkpoint's bytes means something
 
 

@@ -15,12 +15,9 @@ from engine.io import read_table
 from engine.run import RunConfig
 from engine.synthesizers.dpgan.synthesizer import ENSEMBLE_SIZE, kept_epoch
 from engine.training import train
+from tests.conftest import GAN
 
 DEMO = Path(__file__).resolve().parents[1] / "resources" / "demo" / "employees.csv"
-FIT = dict(generator_hidden=(32, 32), discriminator_hidden=(32, 32), noise_dim=16, final_fit_steps=150,
-           round_fit_steps=5, fit_batch=256)
-SMALL = dict(device="cpu", settings=FIT)
-GAN = dict(device="cpu", settings={**FIT, "dpsgd_from_rows": 50})     # DP-SGD at any size
 
 
 def test_kept_epochs_are_the_second_half_and_at_most_the_ensemble_size() -> None:

@@ -26,12 +26,8 @@ from engine.storage.bundle import load_bundle, save_bundle
 from engine.storage.checkpoint import save_checkpoint
 from engine.synthesizers.dpgan.synthesizer import DPGAN
 from engine import training
-from tests.conftest import DEMO, ROOT
+from tests.conftest import DEMO, ROOT, SMALL
 
-FIT = dict(generator_hidden=(32, 32), discriminator_hidden=(32, 32), noise_dim=16, final_fit_steps=150,
-           round_fit_steps=5, fit_batch=256)
-SMALL = dict(device="cpu", settings=FIT)
-GAN = dict(device="cpu", settings={**FIT, "dpsgd_from_rows": 50})     # DP-SGD at any size
 
 
 def _neighbours(n: int = 400) -> tuple[pd.DataFrame, pd.DataFrame]:

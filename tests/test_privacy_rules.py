@@ -31,12 +31,8 @@ from engine.synthesizers.dpgan import steps
 from engine.synthesizers.dpgan.conditions import Conditions
 from engine.synthesizers.dpgan.synthesizer import DPGAN
 from engine.training import plan_run, train
-from tests.conftest import DEMO
+from tests.conftest import DEMO, GAN, SMALL
 
-FIT = dict(generator_hidden=(32, 32), discriminator_hidden=(32, 32), noise_dim=16, final_fit_steps=150,
-           round_fit_steps=5, fit_batch=256)
-SMALL = dict(device="cpu", settings=FIT)
-GAN = dict(device="cpu", settings={**FIT, "dpsgd_from_rows": 50})     # DP-SGD at any size
 LEARNED = ["department", "job_level", "gender", "age", "salary", "overtime", "remote", "attrition"]
 
 

@@ -219,20 +219,22 @@ def model_matches(model: TrainedModel, table: LoadedTable, name: str | None = No
     return bool(model.run_id) and ledger.run_entry(key, model.run_id) is not None
 
 
-def sample_rows(model: TrainedModel, rows: int, where: Sequence[str] = (), seed: int | None = None) -> pd.DataFrame:
+def sample_rows(model: TrainedModel, rows: int, where: Sequence[str] = (), seed: int | None = None,
+                on_event: EventCallback | None = None) -> pd.DataFrame:
     """Synthetic rows in memory (post-processing: no ε)."""
-    return sample(model, rows, [Condition.parse(w) for w in where], seed=seed)
+    return sample(model, rows, [Condition.parse(w) for w in where], seed=seed, on_event=on_event)
 
 
 def export_sample(model: TrainedModel, rows: int, out: str | Path, where: Sequence[str] = (),
-                  seed: int | None = None) -> pd.DataFrame:
+                  seed: int | None = None, on_event: EventCallback | None = None) -> pd.DataFrame:
     """Sample rows and write them atomically; the file holds nothing but the synthetic rows."""
     out = check_output_path(out)
-    return _write_sample(model, rows, out, where, seed)
+    return _write_sample(model, rows, out, where, seed, on_event)
 
 
-def _write_sample(model: TrainedModel, rows: int, out: Path, where: Sequence[str], seed: int | None) -> pd.DataFrame:
-    frame = sample_rows(model, rows, where, seed)
+def _write_sample(model: TrainedModel, rows: int, out: Path, where: Sequence[str], seed: int | None,
+                  on_event: EventCallback | None = None) -> pd.DataFrame:
+    frame = sample_rows(model, rows, where, seed, on_event)
     write_table(frame, out)
     return frame
 
@@ -245,7 +247,7 @@ def synthesize(table: LoadedTable, schema: Schema, config: RunConfig, rows: int,
     for condition in where:
         Condition.parse(condition)
     model = train_model(table, schema, config, **training)
-    return model, _write_sample(model, rows, out, where, sample_seed)
+    return model, _write_sample(model, rows, out, where, sample_seed, training.get("on_event"))
 
 
 # ----------------------------------------------------------------------------------------- report

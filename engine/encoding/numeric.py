@@ -22,6 +22,7 @@ from engine.schema.survey import Survey
 
 MAX_BINS = 24                 # quantile bins per numeric column
 MAX_FINE_BINS = 200
+MIN_FINE_BINS = 4             # a grid coarse enough that each bin of a spread column beats the noise
 MISSING_SIGNAL_Z = 3.0        # a missing slot exists only if its noisy count clears 3σ
 FINE_SIGNAL_Z = 2.5           # inside the found range, fine bins below 2.5σ are taken as empty
 
@@ -189,7 +190,7 @@ def _with_survey(edges: np.ndarray, mass: np.ndarray, sigma: float, survey: Surv
 
 def _fine_edges(kind: Kind, lo: float, hi: float, n_rows: float, sigma: float) -> np.ndarray:
     """Stage-2 grid: fine enough to place quantiles, coarse enough that counts beat the noise."""
-    bins = int(np.clip(n_rows / (4 * sigma), 16, MAX_FINE_BINS))
+    bins = int(np.clip(n_rows / (4 * sigma), MIN_FINE_BINS, MAX_FINE_BINS))
     edges = np.linspace(lo, hi, bins + 1)
     if lo >= 0 and hi > 100 * max(lo, 1.0):     # skewed positive range: add a log grid
         edges = np.union1d(edges, np.concatenate([[lo], np.geomspace(max(lo, 1.0), hi, bins)]))

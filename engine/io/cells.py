@@ -37,6 +37,9 @@ DATE_FORMATS = (
     "%B %d, %Y",
     "%d-%b-%Y",
     "%d-%b-%y",
+    "%d.%m.%y",
+    "%d-%m-%y",
+    "%m-%d-%y",
 )
 TRUE_TOKENS = frozenset({"true", "t"})
 FALSE_TOKENS = frozenset({"false", "f"})
@@ -53,6 +56,12 @@ _EXPONENT = re.compile(r"\d[eE][+-]?\d")
 DATE_LIKE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}(:\d{2})?)?$|^\d{8}$"
                         r"|^\d{1,2}[ -][A-Za-z]{3,9}[ -]\d{2,4}$|^[A-Za-z]{3,9} \d{1,2}, \d{4}$")
 _EPOCH = pd.Timestamp("1970-01-01")
+_NUMBER_WORDS = {word: float(i) for i, word in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())} | {"a": 1.0, "an": 1.0, "no": 0.0, "none": 0.0}
+_UNIT = r"(years?|yrs?|y|months?|mos?|weeks?|wks?|days?|hours?|hrs?|h)"
+_LESS_THAN_ONE = re.compile(rf"^(less than|under|below|<)\s*(a|an|one|1)\s*{_UNIT}?$")
+_WORDED = re.compile(rf"^(more than|over|at least|>=?)?\s*(?P<n>[\d.,]+|[a-z]+)\s*(?P<plus>\+)?\s*{_UNIT}?$")
 
 
 @dataclass(frozen=True)
@@ -92,7 +101,23 @@ def parse_number(text: str, decimal_comma: bool = False) -> float:
     """
     if (not decimal_comma or "." not in text) and _NUMBER.match(text):
         return float(text)
-    return _formatted_number(text, decimal_comma)
+    number = _formatted_number(text, decimal_comma)
+    return number if not math.isnan(number) else _worded_number(text, decimal_comma)
+
+
+def _worded_number(text: str, decimal_comma: bool) -> float:
+    """What HR exports write for a count: ``3 years``, ``10+``, ``more than 20 yrs``, ``two``,
+    ``less than a year`` (0). A bound is read as the bound: ``10+`` and ``more than 10`` are 10."""
+    lowered = " ".join(text.lower().split())
+    if _LESS_THAN_ONE.match(lowered):
+        return 0.0
+    found = _WORDED.match(lowered)
+    if not found or (found["n"] in ("a", "an") and not found[4]):
+        return math.nan
+    word = found["n"]
+    if word in _NUMBER_WORDS:
+        return _NUMBER_WORDS[word]
+    return _formatted_number(word, decimal_comma) if word[0].isdigit() else math.nan
 
 
 def _all_numbers(text: list[str], decimal_comma: bool) -> bool:

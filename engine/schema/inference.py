@@ -35,17 +35,33 @@ def _pii_reason(name: str, cells: parsing.Cells, kind: Kind) -> str | None:
         found = pii.reason_from_values((text, 1.0) for text in cells.text)
         if found:
             return found
-    if kind is Kind.TEXT and _share(cells, pii.PHONE_VALUE) > 0.8:
+    if kind is Kind.TEXT and _share(cells, pii.PHONE_VALUE) > 0.8 and _phone_digits(cells):
         return "phone numbers"
     if kind is Kind.TEXT and _is_prose(cells):
         return "free text"
-    if n >= 20 and unique_share >= 0.95 and kind is not Kind.CONTINUOUS and kind is not Kind.DATE:
+    if n >= 20 and unique_share >= 0.95 and kind in (Kind.TEXT, Kind.CATEGORICAL):
         return "a unique key (every value differs)"
+    if n >= 20 and unique_share >= 0.95 and kind is Kind.INTEGER and _dense_sequence(cells):
+        return "a unique key (consecutive numbers)"
     if pii.KEY_COLUMN.search(name.strip().lower()) and n >= 20 and unique_share >= 0.9:
         return "an employee number or key"
     if kind is Kind.TEXT:
         return "free text"
     return None
+
+
+def _phone_digits(cells: parsing.Cells) -> bool:
+    """Most cells carry at least 7 digits, as phone numbers do (a ``15.03.79`` date has 6)."""
+    return sum(sum(ch.isdigit() for ch in s) >= 7 for s in cells.text) > 0.8 * len(cells)
+
+
+def _dense_sequence(cells: parsing.Cells) -> bool:
+    """Distinct whole numbers packed in a range not much wider than their count (1001…1250): how
+    employee numbers look. Amounts (salaries) with every value different are spread far wider
+    and are learned, not replaced."""
+    numbers = parsing.cell_numbers(cells, parsing.uses_decimal_comma(cells))
+    numbers = numbers[np.isfinite(numbers)]
+    return len(numbers) > 0 and float(numbers.max() - numbers.min()) <= 3 * len(numbers)
 
 
 def _is_prose(cells: parsing.Cells) -> bool:

@@ -162,6 +162,18 @@ def small_integer_groups() -> list[range]:
     return [range(int(v[0]), int(v[-1]) + 1) for v in np.split(np.array(SMALL_INTEGERS), np.flatnonzero(np.diff(bins)) + 1)]
 
 
+def small_integer_windows() -> list[range]:
+    """Aligned power-of-two windows of the small whole numbers (0–1, 0–3, 4–7, …, 64–100) and all
+    of them: where a column's values are too spread for any one to be seen, a window's sum may."""
+    top = SMALL_INTEGERS[-1]
+    windows = [range(0, top + 1)]
+    size = 2
+    while size <= top:
+        windows += [range(start, min(start + size, top + 1)) for start in range(0, top + 1, size)]
+        size *= 2
+    return windows
+
+
 @dataclass
 class Survey:
     """What a survey released for one column: noisy counts of the classes that passed their
@@ -181,12 +193,26 @@ class Survey:
         """Noisy cells in the classes starting with ``prefix`` that were seen; for small integers the
         sum of all their raw counts when that sum stands out of its noise."""
         if prefix == "i|" and self.small_integers:
-            total = sum(self.small_integers.values())
-            return total if total >= self.SMALL_Z * self.sigma * np.sqrt(len(self.small_integers)) else 0.0
+            best = self._clearest_window()
+            return sum(self.small_integers.get(v, 0.0) for v in best) if best is not None else 0.0
         return sum(v for k, v in self.counts.items() if k.startswith(prefix))
+
+    def _clearest_window(self) -> range | None:
+        """The data-free window of small integers whose summed count stands out of its noise the
+        most: 0–29 spread over 240 rows is seen as a whole where each value alone is noise."""
+        best, margin = None, 0.0
+        for window in small_integer_windows():
+            total = sum(self.small_integers.get(v, 0.0) for v in window)
+            excess = total - self.SMALL_Z * self.sigma * np.sqrt(len(window))
+            if excess > margin:
+                best, margin = window, excess
+        return best
 
     def _small_integer_range(self) -> tuple[float, float] | None:
         seen = [v for v, c in self.small_integers.items() if c >= self.SMALL_Z * self.sigma]
+        window = self._clearest_window()
+        if window is not None:
+            seen += [window[0], window[-1]]
         for group in small_integer_groups():
             total = sum(self.small_integers.get(v, 0.0) for v in group)
             if total >= self.SMALL_Z * self.sigma * np.sqrt(len(group)):

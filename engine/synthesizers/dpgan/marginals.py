@@ -2,7 +2,7 @@
 generator to them and to the 1-way measurements of preprocessing.
 
 A pair is measured on *pair codes*: each column's slots, with a numeric column's bins merged into at
-most :data:`PAIR_GROUPS` groups of about equal DP mass (and many categories into the largest ones
+most ``pair_groups`` groups (a setting) of about equal DP mass (and many categories into the largest ones
 and an "other"), so that a pair's histogram stays small enough to beat its noise. Rounds alternate
 a private choice and a measurement: the exponential mechanism picks the pair whose measured
 histogram would most correct the current generator (AIM's score: its L1 error beyond what the
@@ -24,7 +24,6 @@ import torch
 from engine.encoding import TableEncoder
 from engine.privacy.randomness import NoiseSource
 
-PAIR_GROUPS = 8            # a numeric column's bins in a pair measurement
 MAX_PAIR_CATEGORIES = 16   # a categorical column's labels in a pair measurement (the rest: "other")
 
 
@@ -45,16 +44,17 @@ class PairCoding:
         return out
 
 
-def pair_coding(encoder: TableEncoder) -> PairCoding:
-    """Pair codes from the encoder's DP slot shares alone (post-processing)."""
+def pair_coding(encoder: TableEncoder, groups: int) -> PairCoding:
+    """Pair codes from the encoder's DP slot shares alone (post-processing); a numeric column's
+    bins are merged into at most ``groups`` groups."""
     maps, sizes = [], []
     for column, span in zip(encoder.columns, encoder.spans):
         shares = column.slot_shares()
         missing = int(getattr(column, "has_missing", False))
         values = span.slots - missing
-        if column.has_scalar and values > PAIR_GROUPS:
+        if column.has_scalar and values > groups:
             cum = np.cumsum(shares[:values]) / max(shares[:values].sum(), 1e-12)
-            mapping = np.minimum((cum * PAIR_GROUPS - 1e-9).astype(np.int64), PAIR_GROUPS - 1)
+            mapping = np.minimum((cum * groups - 1e-9).astype(np.int64), groups - 1)
             mapping = np.unique(mapping, return_inverse=True)[1]
         elif not column.has_scalar and values > MAX_PAIR_CATEGORIES:
             order = np.argsort(-shares[:values], kind="stable")

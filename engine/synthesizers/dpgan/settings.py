@@ -18,7 +18,7 @@ class DPGANSettings:
     discriminator_lr: float = 1e-3
     marginal_weight: float = 10.0            # pull of the measured marginals on the generator, beside D
     noise_dim: int = 64
-    generator_hidden: tuple[int, ...] = (256, 256)
+    generator_hidden: tuple[int, ...] | None = None   # None: by size class (see ``widths``)
     discriminator_hidden: tuple[int, ...] = (256, 256)
     # the budget by size class
     dpsgd_from_rows: int = 6400              # size classes from this many rows also train a DP discriminator
@@ -27,8 +27,17 @@ class DPGANSettings:
     pair_share_dpsgd: float = 0.3            # with a DP discriminator, the pairs' share of what is left
     rounds_per_column: float = 2.0           # pairs chosen and measured, per learned column
     selection_share: float = 0.1             # of each round's budget, the private choice's share
+    pair_groups: int = 16                    # a numeric column's bins merged into this many in a pair
     # fitting the generator to the measurements (post-processing)
     fit_batch: int = 1024
-    fit_lr: float = 3e-3
-    round_fit_steps: int = 40
-    final_fit_steps: int = 1500
+    fit_lr: float = 5e-3
+    round_fit_steps: int = 20
+    final_fit_steps: int = 800
+
+    def widths(self, dpsgd: bool) -> tuple[int, ...]:
+        """The generator's hidden layers: (128, 128) when it is fitted to measurements alone (on the
+        1,500-row hr_turnover sample at ε = 3 as good as (256, 256) in a third of the time), (256, 256)
+        beside a DP discriminator."""
+        if self.generator_hidden is not None:
+            return tuple(self.generator_hidden)
+        return (256, 256) if dpsgd else (128, 128)

@@ -9,6 +9,8 @@ planned step. The model samples from an ensemble of the generators of up to
 
 from __future__ import annotations
 
+import dataclasses
+
 import math
 import time
 from typing import Any
@@ -56,8 +58,10 @@ class DPGAN(Synthesizer):
     settings_class = DPGANSettings
 
     def __init__(self, encoder: TableEncoder, settings: DPGANSettings, plan: SynthesizerPlan | None = None) -> None:
-        super().__init__(encoder, settings, plan)
         facts = plan.facts if plan is not None else {}
+        if "generator_hidden" in facts:
+            settings = dataclasses.replace(settings, generator_hidden=tuple(int(h) for h in facts["generator_hidden"]))
+        super().__init__(encoder, settings, plan)
         self.rounds = int(facts.get("rounds", 0))
         self.selection_epsilon = float(facts.get("selection_epsilon", 0.0))
         self.pair_sigma = float(facts.get("pair_sigma", 0.0))
@@ -89,7 +93,7 @@ class DPGAN(Synthesizer):
         rounds = min(int(round(settings.rounds_per_column * columns)), columns * (columns - 1) // 2)
         rho = budget.rho_left() * (settings.pair_share_dpsgd if dpsgd else 1.0)
         releases: list[Release] = []
-        facts: dict[str, Any] = {"rounds": rounds}
+        facts: dict[str, Any] = {"rounds": rounds, "generator_hidden": list(settings.widths(dpsgd))}
         if rounds and rho > 0:
             per_round = rho / rounds
             facts["selection_epsilon"] = math.sqrt(8 * settings.selection_share * per_round)
@@ -125,7 +129,7 @@ class DPGAN(Synthesizer):
         self.batch = max(int(round(self.q * context.rows)), 1) if self.steps else self.settings.fit_batch
         gan = GanSteps(self.encoder, data, self.settings, self.batch, self.sigma, context.noise, context.init,
                        rate=self.q or None)
-        gan.fit = MarginalFit(self.encoder, pair_coding(self.encoder), context.rows, context.one_way_sigma,
+        gan.fit = MarginalFit(self.encoder, pair_coding(self.encoder, self.settings.pair_groups), context.rows, context.one_way_sigma,
                               data.device)
         for measured in self.measured:
             gan.fit.add(measured)
@@ -133,6 +137,12 @@ class DPGAN(Synthesizer):
             gan.restore(self._restored)
             self._restored = None
         self._gan = gan
+        if not any(span.slots > 1 for span in self.encoder.spans):
+            context.log("Nothing is left to learn: every learned column came out of its DP measurement with one "
+                        "value or none, so no pair is measured and no step is taken (the ε of the measurements "
+                        "is spent). Declare the columns' categories or bounds, or raise ε.")
+            self.ensemble = gan.ensemble()
+            return
         if data.device.type == "cpu":
             context.log(f"Training on {choose_threads(lambda: gan.marginal_step(self.settings.fit_batch)).describe()}.")
         if self.rounds_done < self.rounds:
@@ -151,7 +161,7 @@ class DPGAN(Synthesizer):
             epoch=stage, epochs=stages, step=stage, steps=stages, losses=losses,
             epsilon_spent=context.accountant.spent(), epsilon_target=context.epsilon_target,
             rows_per_second=rows / max(elapsed, 1e-9), seconds=context.seconds_before + now - context.started,
-            eta_seconds=0.0))
+            eta_seconds=0.0, unit="stage"))
 
     def _stages(self) -> int:
         return self.rounds + (0 if self.steps else FINAL_FIT_STAGES)
