@@ -7,12 +7,13 @@ ledger) means the app and ``python -m engine`` cannot drift apart. Each check ru
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Sequence
 
 import pandas as pd
 
+from engine.app import holdout as kept_aside
 from engine.errors import BudgetSpent, DoppelInputError, TrainingCancelled
 from engine.evaluation import EvaluationResult, evaluate
 from engine.evaluation.html import write_html
@@ -21,7 +22,7 @@ from engine.io import WRITE_EXTENSIONS, LoadedTable, check_writable, read_table,
 from engine.io.fingerprint import row_digests
 from engine.privacy.ledger import Ledger, LedgerEntry, Lookalike
 from engine.run import CancelToken, EventCallback, LogMessage, RunConfig, emit
-from engine.schema import Schema, infer_schema
+from engine.schema import ColumnSchema, Constraint, Schema, infer_schema
 from engine.storage.bundle import load_bundle, save_bundle
 from engine.storage.checkpoint import SUFFIX as CHECKPOINT_SUFFIX
 from engine.storage.checkpoint import (Checkpoint, checkpoint_folder, claimed, latest_checkpoint, load_checkpoint,
@@ -113,8 +114,11 @@ def find_checkpoint(table: LoadedTable, name: str | None = None, ledger: Ledger 
 def train_model(table: LoadedTable, schema: Schema, config: RunConfig, *, model_path: str | Path | None = None,
                 dataset: str | None = None, ledger: Ledger | None = None, allow_over_ceiling: bool = False,
                 on_event: EventCallback | None = None, cancel: CancelToken | None = None,
-                resume: str | Path | None = None) -> TrainedModel:
+                resume: str | Path | None = None, train_on: pd.DataFrame | None = None) -> TrainedModel:
     """Train, record the ε spent in the table's ledger (also when cancelled or killed), save if asked.
+
+    ``train_on`` trains on part of ``table`` (the rest kept aside for the report, see
+    :mod:`engine.app.holdout`); the ledger counts ``table``, the whole dataset, all the same.
 
     Every checkpoint first updates the run's ledger entry in place, then is written beside the
     ledger, so a killed run's spend stays counted and ``resume`` (a checkpoint path) continues
@@ -165,8 +169,8 @@ def train_model(table: LoadedTable, schema: Schema, config: RunConfig, *, model_
                 remove_checkpoint(Path(resume))
 
         try:
-            model = train(table.frame, schema, config, source_name=table.path.name, dataset=key,
-                          on_event=on_event, cancel=cancel, run_id=run, resume=resumed, on_checkpoint=keep)
+            model = train(table.frame if train_on is None else train_on, schema, config, source_name=table.path.name,
+                          dataset=key, on_event=on_event, cancel=cancel, run_id=run, resume=resumed, on_checkpoint=keep)
         except TrainingCancelled as stop:
             ledger.record(key, stop.epsilon_spent, stop.delta, "cancelled run", run=run)
             done()
@@ -182,6 +186,25 @@ def train_model(table: LoadedTable, schema: Schema, config: RunConfig, *, model_
             save_bundle(model, model_path)
         done()
     return model
+
+
+def resume_settings(checkpoint: str | Path, schema: Schema, device: str = "auto") -> tuple[Schema, RunConfig]:
+    """The schema and settings an interrupted run was started with, which resuming must repeat: its
+    declared columns and plan choices from the checkpoint, its undeclared columns as ``schema`` has
+    them (their local facts were never stored: the run decided them under DP)."""
+    state = load_checkpoint(checkpoint)
+    inferred = {c.name: c for c in schema.columns}
+    columns = []
+    for data in state.schema["columns"]:
+        if data.get("declared", True):
+            columns.append(ColumnSchema.from_json(data, "checkpoint"))
+        elif data["name"] in inferred:
+            columns.append(replace(inferred[data["name"]], declared=False))
+        else:
+            raise DoppelInputError(f"The checkpoint of run {state.run} has a column '{data['name']}' this table "
+                                   "lacks; train without resuming.")
+    constraints = [Constraint(c["left"], c["right"]) for c in state.schema.get("constraints", [])]
+    return Schema(columns, constraints), RunConfig(**{**state.config, "device": device})
 
 
 def _resumed_run(ledger: Ledger, key: str, resumed: Checkpoint, on_event: EventCallback | None) -> str:
@@ -231,6 +254,13 @@ def export_sample(model: TrainedModel, rows: int, out: str | Path, where: Sequen
     return _write_sample(model, rows, out, where, seed)
 
 
+def write_rows(frame: pd.DataFrame, out: str | Path) -> Path:
+    """Write rows (e.g. the real rows kept aside for a report) atomically, the destination checked first."""
+    out = check_output_path(out)
+    write_table(frame, out)
+    return out
+
+
 def _write_sample(model: TrainedModel, rows: int, out: Path, where: Sequence[str], seed: int | None) -> pd.DataFrame:
     frame = sample_rows(model, rows, where, seed)
     write_table(frame, out)
@@ -269,15 +299,22 @@ def report_files(real_path: str | Path, synthetic_path: str | Path, out: str | P
                  holdout_path: str | Path | None = None, model_path: str | Path | None = None,
                  schema_path: str | Path | None = None, target: str | None = None, seed: int = 0) -> EvaluationResult:
     """``doppel report``: measure a synthetic file against the real one and write the HTML report
-    (the destination is checked before the tables are read)."""
+    (the destination is checked before the tables are read).
+
+    With a holdout, rows of it found in the real table are left out of the real side (``train
+    --keep-aside`` writes the kept rows; the report then compares with the rows that trained)."""
     out = check_output_path(out, REPORT_EXTENSIONS)
     real = load_table(real_path)
     synthetic = load_table(synthetic_path)
     holdout = load_table(holdout_path).frame if holdout_path else None
     model = open_model(model_path) if model_path else None
     schema = schema_for(real, schema_path) if schema_path or model is None else model.schema
-    result = report(real.frame, synthetic.frame, schema, target=target, holdout=holdout, model=model,
+    rows, removed = (real.frame, 0) if holdout is None else kept_aside.without(real.frame, holdout)
+    result = report(rows, synthetic.frame, schema, target=target, holdout=holdout, model=model,
                     ledger_total=ledger_status(real).total or None, seed=seed)
+    if removed:
+        result = replace(result, notes=result.notes + (f"The holdout's {removed:,} rows were found in "
+                                                       f"{real.path.name} and left out of its real side.",))
     sources = {"real": real.path.name, "synthetic": synthetic.path.name}
     sources.update({"model": Path(model_path).name} if model_path else {})
     sources.update({"holdout": Path(holdout_path).name} if holdout_path else {})
