@@ -88,8 +88,8 @@ class DataPage(Page):
                                                  sheets, 0, False)
                 if not ok:
                     return
-        model = self.session.model
-        self.context.run_in_background(lambda: session.open_table(path, sheet, model), self._table_opened,
+        model, dataset = self.session.model, self.session.choices.dataset
+        self.context.run_in_background(lambda: session.open_table(path, sheet, model, dataset), self._table_opened,
                                        f"Reading {path.name}…")
 
     @Slot(object)

@@ -142,6 +142,7 @@ def nice_edges(low: float, high: float, bins: int, whole: bool = False) -> np.nd
     below ``low`` to one above ``high``: the edges never show the column's exact minimum or maximum
     (which the user might copy into its public bounds). ``whole``: widths of at least 1."""
     raw = max(high - low, 1e-9) / bins
+    raw = max(raw, 1.0) if whole else raw
     magnitude = 10.0 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in NICE_STEPS if m * magnitude >= raw * (1 - 1e-9)
                 and (not whole or (m * magnitude).is_integer()))

@@ -300,7 +300,8 @@ class Session:
         if self.schema_error:
             return self.schema_error, False
         learned, out = len(self.schema.learned), len(self.schema.output)
-        return (f"{learned} columns learned, {out} in the output, {len(self.schema.columns) - out} excluded.", True)
+        return (f"{learned} columns set to learn, {out} in the output, {len(self.schema.columns) - out} excluded.",
+                True)
 
     def declaration_note(self) -> str:
         """What the Columns page says about declared and measured columns."""
