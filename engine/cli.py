@@ -222,23 +222,24 @@ def _cmd_inspect(args: argparse.Namespace, out: TextIO) -> int:
           + (f", sheet {table.sheet}" if table.sheet else "")
           + (f", {table.encoding}, delimiter {table.delimiter!r}" if table.encoding else ""), file=out)
     width = max(len(c.name) for c in schema.columns)
-    print(f"{'column':<{width}}  {'facts':<8}  {'kind':<11}  {'role':<10}  {'missing':>7}  note", file=out)
+    print(f"{'column':<{width}}  {'kind':<11}  {'role':<10}  {'missing':>7}  {'facts':<8}  note", file=out)
     for c in schema.columns:
         note = f"PII: {c.pii}" if c.pii else declaring.format_text(c)
         if c.name in offered and not args.accept_suggestions:
             note += f"{'; ' if note else ''}suggested: {offered[c.name].text} ({offered[c.name].suggestion.reason})"
         facts = "declared" if c.declared else "measured"
-        print(f"{c.name:<{width}}  {facts:<8}  {c.kind.value:<11}  {c.role.value:<10}  {c.missing_rate or 0:>7.1%}  "
+        print(f"{c.name:<{width}}  {c.kind.value:<11}  {c.role.value:<10}  {c.missing_rate or 0:>7.1%}  {facts:<8}  "
               f"{note}", file=out)
     for constraint in schema.constraints:
         print(f"constraint: {constraint.left} <= {constraint.right}", file=out)
     if declaring.undeclared(schema):
-        print(f"{len(declaring.undeclared(schema))} columns are measured under DP: their kind, format and range are "
-              "decided by a private survey (what is shown is a local guess, never stored). Declared facts are public: "
-              "declare only what you know without looking at the data (--accept-suggestions, --domain, --schema).",
-              file=out)
+        print(f"note: {len(declaring.undeclared(schema))} columns are measured under DP: their kind, format and range "
+              "are decided by a private survey (what is shown is a local guess, never stored). Declared facts are "
+              "public: declare only what you know without looking at the data (--accept-suggestions, --domain, "
+              "--schema).", file=sys.stderr)
     if sets.all():
-        print("saved domain sets: " + ", ".join(f"{n} ({len(v)} labels)" for n, v in sets.all().items()), file=out)
+        print("saved domain sets: " + ", ".join(f"{n} ({len(v)} labels)" for n, v in sets.all().items()),
+              file=sys.stderr)
     if args.epsilon is not None:
         _print_forecast(args, table, schema, out)
     return 0

@@ -7,22 +7,24 @@ ledger) means the app and ``python -m engine`` cannot drift apart. Each check ru
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
 
 import pandas as pd
 
 from engine.app import holdout as kept_aside
+from engine.app.tables import (LedgerStatus, dataset_key, ledger_status, load_table, lookalike_warning,  # noqa: F401
+                               lookalikes, model_matches, schema_for, set_ceiling)
 from engine.errors import BudgetSpent, DoppelInputError, TrainingCancelled
 from engine.evaluation import EvaluationResult, evaluate
 from engine.evaluation.html import write_html
 from engine.generation import Condition, sample
-from engine.io import WRITE_EXTENSIONS, LoadedTable, check_writable, read_table, write_table
+from engine.io import WRITE_EXTENSIONS, LoadedTable, check_writable, write_table
 from engine.io.fingerprint import row_digests
-from engine.privacy.ledger import Ledger, LedgerEntry, Lookalike
+from engine.privacy.ledger import Ledger
 from engine.run import CancelToken, EventCallback, LogMessage, RunConfig, emit
-from engine.schema import ColumnSchema, Constraint, Schema, infer_schema
+from engine.schema import ColumnSchema, Constraint, Schema
 from engine.storage.bundle import load_bundle, save_bundle
 from engine.storage.checkpoint import SUFFIX as CHECKPOINT_SUFFIX
 from engine.storage.checkpoint import (Checkpoint, checkpoint_folder, claimed, latest_checkpoint, load_checkpoint,
@@ -34,39 +36,6 @@ MODEL_EXTENSIONS = (".doppel",)
 REPORT_EXTENSIONS = (".html", ".htm")
 
 
-def load_table(path: str | Path, sheet: str | int | None = None) -> LoadedTable:
-    return read_table(path, sheet)
-
-
-def dataset_key(table: LoadedTable, name: str | None = None, ledger: Ledger | None = None) -> str:
-    """The key under which the ledger and checkpoints know this dataset: a keyed hash of its name
-    when the user gave one, else of the parsed table (local, meaningless elsewhere)."""
-    return (ledger or Ledger()).key(table.fingerprint, name)
-
-
-def lookalikes(table: LoadedTable, name: str | None = None, ledger: Ledger | None = None) -> list[Lookalike]:
-    """Datasets already in the ledger that this table looks like (same columns, maybe same rows)."""
-    ledger = ledger or Ledger()
-    return ledger.lookalikes(dataset_key(table, name, ledger), list(map(str, table.frame.columns)),
-                             ledger.sketch(row_digests(table.frame)))
-
-
-def lookalike_warning(found: list[Lookalike]) -> str | None:
-    """One line warning that the table may be a dataset already in the ledger, or None."""
-    if not found:
-        return None
-    best = found[0]
-    return (f"This table looks like '{best.label}' in the ledger ({best.columns:.0%} of its columns, about "
-            f"{best.rows:.0%} of its rows; ε = {best.epsilon:.2f} spent there). If it describes the same "
-            "employees, train it under the same dataset name (--dataset, or the Privacy page) so its ε adds up.")
-
-
-def schema_for(table: LoadedTable, schema_path: str | Path | None = None) -> Schema:
-    """The user's schema file when given, else the inferred one. (Training checks that the schema
-    fits the table's cells before it spends anything.)"""
-    return infer_schema(table.frame) if schema_path is None else Schema.load(schema_path)
-
-
 def check_output_path(path: str | Path, allowed: tuple[str, ...] = WRITE_EXTENSIONS) -> Path:
     """Refuse a bad destination before spending any budget on what goes there."""
     path = Path(path)
@@ -76,31 +45,6 @@ def check_output_path(path: str | Path, allowed: tuple[str, ...] = WRITE_EXTENSI
         raise DoppelInputError(f"Folder {path.parent} for {path.name} does not exist; create it or choose another.")
     check_writable(path)
     return path
-
-
-# ------------------------------------------------------------------------------------------ ledger
-
-@dataclass(frozen=True)
-class LedgerStatus:
-    """What the ledger says about one table: ε spent by every run, and the user's ceiling."""
-
-    total: float
-    ceiling: float
-    entries: list[LedgerEntry]
-    warning: str | None = None      # the table looks like another dataset already in the ledger
-
-
-def ledger_status(table: LoadedTable, name: str | None = None, ledger: Ledger | None = None) -> LedgerStatus:
-    ledger = ledger or Ledger()
-    key = dataset_key(table, name, ledger)
-    return LedgerStatus(ledger.total(key), ledger.ceiling(key), ledger.entries(key),
-                        lookalike_warning(lookalikes(table, name, ledger)))
-
-
-def set_ceiling(table: LoadedTable, ceiling: float, name: str | None = None, ledger: Ledger | None = None) -> LedgerStatus:
-    ledger = ledger or Ledger()
-    ledger.set_ceiling(dataset_key(table, name, ledger), ceiling)
-    return ledger_status(table, name, ledger)
 
 
 # ---------------------------------------------------------------------------------------- training
@@ -230,16 +174,6 @@ def save_model(model: TrainedModel, path: str | Path) -> Path:
 
 def open_model(path: str | Path) -> TrainedModel:
     return load_bundle(path)
-
-
-def model_matches(model: TrainedModel, table: LoadedTable, name: str | None = None,
-                  ledger: Ledger | None = None) -> bool:
-    """Whether ``model`` was trained on ``table`` on this machine (its run is in this dataset's ledger)."""
-    ledger = ledger or Ledger()
-    key = dataset_key(table, name, ledger)
-    if model.dataset:
-        return model.dataset == key
-    return bool(model.run_id) and ledger.run_entry(key, model.run_id) is not None
 
 
 def sample_rows(model: TrainedModel, rows: int, where: Sequence[str] = (), seed: int | None = None) -> pd.DataFrame:

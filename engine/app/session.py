@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from engine.app import declaring, holdout, presenters
+from engine.app import declaring, holdout, presenters, tables
 from engine.errors import DoppelInputError, TrainingCancelled
 from engine.io import LoadedTable
 from engine.run import CancelToken, EventCallback, Progress, RunConfig
@@ -43,8 +43,7 @@ class OpenedTable:
     table: LoadedTable
     schema: Schema
     summary: presenters.TableSummary
-    ledger: Any                 # operations.LedgerStatus
-    checkpoint: Path | None     # an interrupted run's checkpoint on this table
+    ledger: tables.LedgerStatus
     default_delta: float        # δ a run on this table gets unless the user sets one
     split: holdout.ReportSplit  # the rows a run trains on, and those kept aside for the report
     model: Any = None           # the model the match below was checked for
@@ -52,33 +51,32 @@ class OpenedTable:
 
 
 def open_table(path: str | Path, sheet: str | None = None, model: Any = None, dataset: str = "") -> OpenedTable:
-    """Read a table, infer its schema, look up its ledger and any interrupted run (under the dataset
-    name, if one is given), draw the rows kept aside for the report, and check whether ``model``
-    (the window's current one) was trained on it (slow: call it in a worker)."""
-    from engine.app import operations
-
-    table = operations.load_table(path, sheet)
+    """Read a table, infer its schema, look up its ledger (under the dataset name, if one is given),
+    draw the rows kept aside for the report, and check whether ``model`` (the window's current one)
+    was trained on it (slow: call it in a worker). The training stack is not loaded for this: an
+    interrupted run's checkpoint is looked up afterwards (:func:`read_ledger`)."""
+    table = tables.load_table(path, sheet)
     name = dataset or None
-    return OpenedTable(table, operations.schema_for(table), presenters.summarize(table),
-                       operations.ledger_status(table, name), operations.find_checkpoint(table, name),
+    return OpenedTable(table, tables.schema_for(table), presenters.summarize(table), tables.ledger_status(table, name),
                        presenters.default_delta(len(table.frame)), holdout.keep_aside(table.frame), model,
-                       model is not None and operations.model_matches(model, table, name))
+                       model is not None and tables.model_matches(model, table, name))
 
 
 @dataclass(frozen=True)
 class LedgerView:
     """The ledger's answer for a table under a dataset name: its status and any interrupted run."""
 
-    status: Any                 # operations.LedgerStatus
+    status: tables.LedgerStatus
     checkpoint: Path | None
 
 
 def read_ledger(table: LoadedTable, dataset: str = "") -> LedgerView:
-    """The table's ledger under ``dataset`` (its name in the ledger; empty: the table itself)."""
+    """The table's ledger under ``dataset`` (its name in the ledger; empty: the table itself) and
+    any interrupted run's checkpoint (loads the training stack: call it in a worker)."""
     from engine.app import operations
 
     name = dataset or None
-    return LedgerView(operations.ledger_status(table, name), operations.find_checkpoint(table, name))
+    return LedgerView(tables.ledger_status(table, name), operations.find_checkpoint(table, name))
 
 
 @dataclass(frozen=True)
@@ -95,7 +93,7 @@ def open_model(path: str | Path, table: LoadedTable | None, dataset: str = "") -
     from engine.app import operations
 
     model = operations.open_model(path)
-    matches = table is not None and operations.model_matches(model, table, dataset or None)
+    matches = table is not None and tables.model_matches(model, table, dataset or None)
     frame = presenters.report_sample(model, len(table.frame)) if matches else None
     return OpenedModel(model, matches, frame)
 
@@ -149,7 +147,7 @@ class FinishedRun:
 
     outcome: str                # "finished", "cancelled" or "failed"
     message: str
-    ledger: Any                 # operations.LedgerStatus after the run
+    ledger: tables.LedgerStatus   # after the run
     model: Any = None           # TrainedModel when finished
     report_frame: pd.DataFrame | None = None
     checkpoint: Path | None = None        # a checkpoint left to resume (a cancelled run leaves none)
@@ -168,7 +166,7 @@ def run_training(request: RunRequest, on_event: EventCallback | None = None,
 
     def ended(outcome: str, message: str, model: Any = None) -> FinishedRun:
         frame = presenters.report_sample(model, len(request.rows)) if model is not None else None
-        return FinishedRun(outcome, message, operations.ledger_status(table, name), model, frame,
+        return FinishedRun(outcome, message, tables.ledger_status(table, name), model, frame,
                            operations.find_checkpoint(table, name))
 
     try:
@@ -227,7 +225,7 @@ class Session:
     forecast: Any = None                  # forecast.Forecast of the schema and choices, when computed
     forecast_error: str | None = None
     forecast_generation: int = 0          # bumped whenever the schema or a choice changes the forecast
-    ledger: Any = None                    # operations.LedgerStatus of the table
+    ledger: tables.LedgerStatus | None = None   # of the dataset (the table, or the name the user gave)
     checkpoint: Path | None = None        # an interrupted run's checkpoint (Resume)
     choices: RunChoices = field(default_factory=RunChoices)
     run: RunConfig | None = None          # the run in progress
@@ -244,8 +242,8 @@ class Session:
 
     # ------------------------------------------------------------------ table and schema
     def set_table(self, opened: OpenedTable) -> None:
-        self.table, self.summary, self.ledger, self.checkpoint = (opened.table, opened.summary, opened.ledger,
-                                                                  opened.checkpoint)
+        """A table was opened; its interrupted run, if any, is found afterwards (:meth:`set_ledger`)."""
+        self.table, self.summary, self.ledger, self.checkpoint = opened.table, opened.summary, opened.ledger, None
         self.default_delta, self.split = opened.default_delta, opened.split
         self.choices.keep_aside = holdout.keeps_aside_by_default(len(opened.table.frame))
         self.inferred = opened.schema.to_json()
