@@ -219,6 +219,8 @@ class ColumnsPage(Page):
                                        "forecast for why, and what declaring would change.")
         elif s.forecast_error:
             self.forecast_line.setText(f"No forecast: {s.forecast_error}")
+        elif s.schema_error:
+            self.forecast_line.setText("No forecast until the schema can be trained (see the message above).")
         else:
             self.forecast_line.setText("Forecasting which columns a run at the chosen ε will learn…")
 
