@@ -31,6 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.self_test:
         from desktop_app.self_test import run
         return run()
+    from desktop_app.display_check import display_problem
+
+    problem = display_problem()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     from desktop_app.qt import QApplication, QCoreApplication, QSettings, QTimer
 
     QCoreApplication.setOrganizationName("Doppel")

@@ -154,15 +154,17 @@ class MainWindow(QMainWindow):
         self.tasks.append(task)
         task.succeeded.connect(on_success)
         task.failed.connect(self.show_error)
-        task.finished.connect(lambda: self._task_done(task))
+        task.finished.connect(lambda: self._task_done(task, busy_text))
         self.statusBar().showMessage(busy_text)
         QApplication.setOverrideCursor(Qt.BusyCursor)
         self.busy_changed.emit(True)
         return task.start()
 
-    def _task_done(self, task: Task) -> None:
+    def _task_done(self, task: Task, busy_text: str) -> None:
         if task in self.tasks:
             self.tasks.remove(task)
+        if self.statusBar().currentMessage() == busy_text:
+            self.statusBar().clearMessage()
         QApplication.restoreOverrideCursor()
         self.busy_changed.emit(bool(self.tasks))
 

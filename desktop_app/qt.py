@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from PySide6.QtCore import (QAbstractItemModel, QAbstractTableModel, QByteArray, QCoreApplication, QModelIndex,
                             QObject, QSettings, QSize, Qt, QThread, QTimer, Signal, Slot)
-from PySide6.QtGui import (QAction, QActionGroup, QCloseEvent, QColor, QDragEnterEvent, QDropEvent, QGuiApplication,
-                           QIcon, QKeySequence, QPalette, QPixmap, QResizeEvent)
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
-                               QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit,
-                               QListWidget, QListWidgetItem, QMainWindow, QMenu, QMessageBox, QPlainTextEdit,
-                               QProgressBar, QPushButton, QScrollArea, QSizePolicy, QSpinBox, QSplitter,
-                               QStackedWidget, QStyledItemDelegate, QStyleOptionViewItem, QTableView, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtGui import (QAction, QActionGroup, QCloseEvent, QColor, QDragEnterEvent, QDropEvent, QFont,
+                           QGuiApplication, QIcon, QKeySequence, QPalette, QPixmap, QResizeEvent)
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog,
+                               QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
+                               QLineEdit, QListWidget, QListWidgetItem, QMainWindow, QMenu, QMessageBox,
+                               QPlainTextEdit, QProgressBar, QPushButton, QScrollArea, QSizePolicy, QSpinBox,
+                               QSplitter, QStackedWidget, QStyledItemDelegate, QStyleOptionViewItem, QTableView,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 __all__ = ["QAbstractItemModel", "QAbstractItemView", "QAbstractTableModel", "QAction", "QActionGroup", "QApplication",
-           "QByteArray", "QCloseEvent", "QColor", "QComboBox", "QCoreApplication", "QDoubleSpinBox",
-           "QDragEnterEvent", "QDropEvent", "QFileDialog", "QFormLayout", "QGridLayout", "QGroupBox",
+           "QByteArray", "QCheckBox", "QCloseEvent", "QColor", "QComboBox", "QCoreApplication", "QDoubleSpinBox",
+           "QDragEnterEvent", "QDropEvent", "QFileDialog", "QFont", "QFormLayout", "QGridLayout", "QGroupBox",
            "QGuiApplication", "QHBoxLayout", "QHeaderView", "QIcon", "QInputDialog", "QKeySequence", "QLabel",
            "QLineEdit", "QListWidget", "QListWidgetItem", "QMainWindow", "QMenu", "QMessageBox",
            "QModelIndex", "QObject", "QPalette", "QPixmap", "QPlainTextEdit", "QProgressBar", "QPushButton",

@@ -14,10 +14,19 @@ import traceback
 from pathlib import Path
 from typing import Sequence, TextIO
 
+import pandas as pd
+
 from engine import __version__
-from engine.app import operations
+from engine.app import declaring, operations
+from engine.app import holdout as kept_aside
+from engine.app.domain_sets import DomainSets
+from engine.app.forecast import forecast
 from engine.errors import DoppelInputError, TrainingCancelled
+from engine.app.types import Schema
 from engine.run import Event, LogMessage, Progress, RunConfig
+
+
+MAX_KEEP_ASIDE = 0.9
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,6 +54,13 @@ def _positive_int(text: str) -> int:
 def _seed(text: str) -> int:
     """Random generators take seeds from 0 up; a negative one is a usage error, not a crash."""
     return _whole_number(text, 0)
+
+
+def _share(text: str) -> float:
+    value = _positive_float(text)
+    if not value < MAX_KEEP_ASIDE:
+        raise argparse.ArgumentTypeError(f"{value} must be below {MAX_KEEP_ASIDE} (a share of the rows, e.g. 0.2)")
+    return value
 
 
 def _positive_float(text: str) -> float:
@@ -82,6 +98,11 @@ def _add_training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--resume", nargs="?", const="", metavar="CHECKPOINT",
                    help="continue an interrupted run with the same settings, spending no ε twice "
                         "(default: this table's newest checkpoint)")
+    p.add_argument("--keep-aside", type=_share, metavar="SHARE",
+                   help="train on a random 1 - SHARE of the rows and write the rest to --holdout-out for a sound "
+                        "'doppel report … --holdout' (the ledger counts the whole table)")
+    p.add_argument("--holdout-out", metavar="FILE", help="where --keep-aside writes the rows it keeps out of training "
+                                                          "(real rows: keep the file inside the team)")
     p.add_argument("--json", action="store_true", help="print a final one-line JSON summary")
 
 
@@ -90,10 +111,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"doppel {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    p = commands.add_parser("inspect", help="show the inferred schema")
+    p = commands.add_parser("inspect", help="show the inferred schema, name suggestions and a forecast")
     p.add_argument("file")
     p.add_argument("--sheet")
     p.add_argument("--json", action="store_true", help="print the schema as JSON (edit it, pass it to --schema)")
+    p.add_argument("--schema", help="inspect this reviewed schema instead of the inferred one")
+    p.add_argument("--accept-suggestions", action="store_true",
+                   help="declare the public ranges and categories suggested by the column names")
+    p.add_argument("--domain", action="append", default=[], metavar="COLUMN=SET",
+                   help="declare COLUMN's public categories from the saved domain set SET (repeatable)")
+    p.add_argument("--save-domain", action="append", default=[], metavar="COLUMN=SET",
+                   help="save COLUMN's declared public categories as the domain set SET, for other tables")
+    p.add_argument("--epsilon", type=_positive_float,
+                   help="forecast, before any ε is spent, which columns a run at this ε learns well, coarsely or not")
+    p.add_argument("--delta", type=_positive_float, help="δ of the forecast run (default: min(1e-5, n^-1.1))")
+    p.add_argument("--preprocessing-share", type=float, default=RunConfig.preprocessing_fraction,
+                   help="share of ε for DP preprocessing in the forecast run (default %(default)s)")
+    p.add_argument("--keep-aside", type=_share, metavar="SHARE",
+                   help="forecast on the rows a run with --keep-aside SHARE trains on")
 
     p = commands.add_parser("train", help="train a DP model and save it")
     _add_training_options(p)
@@ -164,7 +199,18 @@ def _summary_line(model, extra: dict | None = None) -> str:
 
 def _cmd_inspect(args: argparse.Namespace, out: TextIO) -> int:
     table = operations.load_table(args.file, args.sheet)
-    schema = operations.schema_for(table)
+    schema = operations.schema_for(table, args.schema)
+    if args.schema:
+        schema.check_matches(table.frame, Path(args.schema).name)
+    offered = declaring.proposals(schema, table.frame)
+    if args.accept_suggestions:
+        declaring.accept(schema, offered)
+    sets = DomainSets()
+    for column, name in map(_column_and_set, args.domain):
+        schema[column].declare(public_categories=sets.get(name))
+    for column, name in map(_column_and_set, args.save_domain):
+        labels = sets.save(name, schema[column].public_categories or [])
+        print(f"saved domain set '{name}': {', '.join(labels)}", file=sys.stderr)
     if args.json:
         data = schema.to_json()
         for column in data["columns"]:
@@ -178,21 +224,55 @@ def _cmd_inspect(args: argparse.Namespace, out: TextIO) -> int:
           + (f", sheet {table.sheet}" if table.sheet else "")
           + (f", {table.encoding}, delimiter {table.delimiter!r}" if table.encoding else ""), file=out)
     width = max(len(c.name) for c in schema.columns)
-    print(f"{'column':<{width}}  {'kind':<11}  {'role':<10}  {'missing':>7}  note", file=out)
+    print(f"{'column':<{width}}  {'kind':<11}  {'role':<10}  {'missing':>7}  {'facts':<8}  note", file=out)
     for c in schema.columns:
-        note = f"PII: {c.pii}" if c.pii else (c.date_format or "")
-        print(f"{c.name:<{width}}  {c.kind.value:<11}  {c.role.value:<10}  {c.missing_rate or 0:>7.1%}  {note}", file=out)
+        note = f"PII: {c.pii}" if c.pii else declaring.format_text(c)
+        if c.name in offered and not args.accept_suggestions:
+            note += f"{'; ' if note else ''}suggested: {offered[c.name].text} ({offered[c.name].suggestion.reason})"
+        facts = "declared" if c.declared else "measured"
+        print(f"{c.name:<{width}}  {c.kind.value:<11}  {c.role.value:<10}  {c.missing_rate or 0:>7.1%}  {facts:<8}  "
+              f"{note}", file=out)
     for constraint in schema.constraints:
         print(f"constraint: {constraint.left} <= {constraint.right}", file=out)
+    if declaring.undeclared(schema):
+        print(f"note: {len(declaring.undeclared(schema))} columns are measured under DP: their kind, format and range "
+              "are decided by a private survey (what is shown is a local guess, never stored). Declared facts are "
+              "public: declare only what you know without looking at the data (--accept-suggestions, --domain, "
+              "--schema).", file=sys.stderr)
+    if sets.all():
+        print("saved domain sets: " + ", ".join(f"{n} ({len(v)} labels)" for n, v in sets.all().items()),
+              file=sys.stderr)
+    if args.epsilon is not None:
+        _print_forecast(args, table, schema, out)
     return 0
+
+
+def _column_and_set(text: str) -> tuple[str, str]:
+    column, sep, name = text.partition("=")
+    if not sep or not column.strip() or not name.strip():
+        raise DoppelInputError(f"'{text}' is not COLUMN=SET, e.g. department=Departments.")
+    return column.strip(), name.strip()
+
+
+def _print_forecast(args: argparse.Namespace, table: operations.LoadedTable, schema: Schema, out: TextIO) -> None:
+    rows = kept_aside.keep_aside(table.frame, args.keep_aside).train if args.keep_aside else table.frame
+    config = RunConfig(epsilon=args.epsilon, delta=args.delta, preprocessing_fraction=args.preprocessing_share)
+    found = forecast(rows, schema, config)
+    print("", file=out)
+    print(found.summary(), file=out)
+    width = max(len(c.name) for c in found.columns)
+    print(f"{'column':<{width}}  {'forecast':<11}  {'if declared':<34}  why", file=out)
+    for c in found.columns:
+        print(f"{c.name:<{width}}  {c.outcome:<11}  {c.if_declared:<34}  {c.reason}", file=out)
 
 
 def _cmd_train(args: argparse.Namespace, out: TextIO, synthesize: bool = False) -> int:
     table = operations.load_table(args.file, args.sheet)
     schema = operations.schema_for(table, args.schema)
+    resume = _checkpoint_to_resume(args, table)
     training = dict(model_path=args.model, dataset=args.dataset, allow_over_ceiling=args.allow_over_ceiling,
-                    on_event=_progress_printer(sys.stderr if args.json else out),
-                    resume=_checkpoint_to_resume(args, table))
+                    on_event=_progress_printer(sys.stderr if args.json else out), resume=resume,
+                    train_on=_training_rows(args, table, resume is not None))
     extra = {}
     if synthesize:
         model, frame = operations.synthesize(table, schema, _config(args), args.rows, args.out, where=args.where,
@@ -211,6 +291,25 @@ def _cmd_train(args: argparse.Namespace, out: TextIO, synthesize: bool = False) 
               + (f"; model saved to {args.model}" if args.model else "")
               + (f"; {extra['rows']:,} rows written to {args.out}" if extra else ""), file=out)
     return 0
+
+
+def _training_rows(args: argparse.Namespace, table: operations.LoadedTable, resuming: bool) -> pd.DataFrame | None:
+    """With ``--keep-aside``, the rows to train on; the kept rows are written first (a resumed run
+    reuses the holdout file it wrote, so no row it trained on can join the holdout)."""
+    if args.keep_aside is None:
+        if args.holdout_out:
+            raise DoppelInputError("--holdout-out needs --keep-aside SHARE (e.g. --keep-aside 0.2).")
+        return None
+    if not args.holdout_out:
+        raise DoppelInputError("--keep-aside needs --holdout-out FILE: where to write the rows kept out of training.")
+    if resuming and Path(args.holdout_out).is_file():
+        train, _ = kept_aside.without(table.frame, operations.load_table(args.holdout_out).frame)
+        return train
+    split = kept_aside.keep_aside(table.frame, args.keep_aside)
+    operations.write_rows(split.holdout, args.holdout_out)
+    print(f"kept {len(split.holdout):,} rows aside in {args.holdout_out} (real rows: keep it inside the team); "
+          f"training on {len(split.train):,}", file=sys.stderr)
+    return split.train
 
 
 def _checkpoint_to_resume(args: argparse.Namespace, table: operations.LoadedTable) -> str | Path | None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from engine.app.presenters import nice_edges
 from engine.app.session import STEPS, RunChoices, Session, open_table
 from engine.errors import DoppelInputError
 from engine.schema import Role
@@ -37,3 +40,43 @@ def test_a_run_trains_on_the_schema_as_it_was_when_started() -> None:
     assert session.run == request.config and session.live_epsilon == 0.0
     session.finish_run(None)
     assert session.run is None and session.model is None
+
+
+def test_a_fifth_of_the_rows_is_kept_aside_by_default_and_the_run_trains_on_the_rest() -> None:
+    session = Session()
+    session.set_table(open_table(DEMO))
+    assert session.choices.keep_aside and len(session.training_rows()) == 1600
+    request = session.start_run()
+    assert (len(request.rows), len(request.holdout)) == (1600, 400)
+    session.finish_run(None)
+    session.choices.keep_aside = False
+    request = session.start_run()
+    assert request.holdout is None and len(request.rows) == 2000
+
+
+def test_small_tables_train_on_every_row_by_default(tmp_path: Path) -> None:
+    path = tmp_path / "small.csv"
+    path.write_text("".join(DEMO.read_text(encoding="utf-8").splitlines(keepends=True)[:151]), encoding="utf-8")
+    session = Session()
+    session.set_table(open_table(path))
+    assert not session.choices.keep_aside and len(session.training_rows()) == 150
+
+
+def test_a_forecast_computed_for_an_older_schema_is_dropped() -> None:
+    session = Session()
+    session.set_table(open_table(DEMO))
+    request = session.forecast_request()
+    session.accept_suggestions(["age"])
+    assert not session.set_forecast(request, "stale") and session.forecast_error is None
+    assert session.set_forecast(session.forecast_request(), "no plan fits") and session.forecast_error == "no plan fits"
+
+
+@pytest.mark.parametrize("low, high, whole, expected", [
+    (32_600, 352_700, True, (20_000, 360_000, 20_000)), (21, 65, True, (20, 70, 5)), (1, 5, True, (1, 6, 1)),
+    (0.31, 0.97, False, (0.3, 1.0, 0.05)), (7, 7, True, (7, 8, 1)),
+])
+def test_histogram_bins_are_round_and_hold_every_value(low: float, high: float, whole: bool,
+                                                       expected: tuple[float, float, float]) -> None:
+    edges = nice_edges(low, high, 20, whole)
+    assert (edges[0], edges[-1], edges[1] - edges[0]) == pytest.approx(expected)
+    assert edges[0] <= low and edges[-1] > high

@@ -26,6 +26,7 @@ class DataPage(Page):
             "this computer.")
 
     table_loaded = Signal()
+    ledger_read = Signal()         # the ledger and any interrupted run of the loaded table are known
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
@@ -88,8 +89,8 @@ class DataPage(Page):
                                                  sheets, 0, False)
                 if not ok:
                     return
-        model = self.session.model
-        self.context.run_in_background(lambda: session.open_table(path, sheet, model), self._table_opened,
+        model, dataset = self.session.model, self.session.choices.dataset
+        self.context.run_in_background(lambda: session.open_table(path, sheet, model, dataset), self._table_opened,
                                        f"Reading {path.name}…")
 
     @Slot(object)
@@ -97,9 +98,19 @@ class DataPage(Page):
         self.session.set_table(opened)
         dialogs.remember_folder(self.context.settings, opened.table.path)
         summary = opened.summary
-        self.context.show_status(f"Loaded {opened.table.path.name}: {summary.rows:,} rows, {summary.columns} columns.")
         self.context.refresh()
         self.table_loaded.emit()
+        table, dataset = opened.table, self.session.choices.dataset
+        self.context.run_in_background(lambda: session.read_ledger(table, dataset),
+                                       lambda view: self._ledger_read(table, view), "Looking for an interrupted run…")
+        self.context.show_status(f"Loaded {opened.table.path.name}: {summary.rows:,} rows, {summary.columns} columns.")
+
+    def _ledger_read(self, table: LoadedTable, view: session.LedgerView) -> None:
+        """The ledger and any interrupted run of ``table`` (read after it is shown: this loads torch)."""
+        if self.session.table is table:
+            self.session.set_ledger(view)
+            self.context.refresh()
+            self.ledger_read.emit()
 
     # ------------------------------------------------------------------ view
 

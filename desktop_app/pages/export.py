@@ -1,4 +1,5 @@
-"""Export: generate synthetic rows (optionally conditioned) and save them; save or open the model."""
+"""Export: conditions built from the model's columns and released values (or typed), a preview of
+synthetic rows that follows them, the export itself, and saving or opening the model."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ from pathlib import Path
 from desktop_app.context import Context
 from desktop_app.pages.base import Page, primary
 from desktop_app.qt import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
-                            Signal, Slot)
+                            QTableView, QTimer, QVBoxLayout, Signal, Slot)
 from desktop_app.widgets import dialogs
+from desktop_app.widgets.table_models import DataFrameModel
 from engine.app import presenters, session
+from engine.app.types import DoppelInputError
 
 FORMATS = (("CSV", ".csv"), ("Excel", ".xlsx"), ("Parquet", ".parquet"))
 MODEL_FILTER = "Doppel model (*.doppel)"
+PREVIEW_DELAY_MS = 400       # typing a condition samples the preview once, after a pause
 
 
 class ExportPage(Page):
@@ -21,6 +25,7 @@ class ExportPage(Page):
             "be saved to generate more later without spending more budget.")
 
     exported = Signal(str)           # the path written, once the export has ended (another may start)
+    previewed = Signal()             # a fresh preview is shown
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
@@ -32,9 +37,27 @@ class ExportPage(Page):
         self.rows.setGroupSeparatorShown(True)
         self.rows.setMaximumWidth(160)
         form.addRow("Rows:", self.rows)
+        editor = QHBoxLayout()
+        self.condition_column = QComboBox()
+        self.condition_column.setMinimumWidth(170)
+        self.condition_operator = QComboBox()
+        self.condition_value = QComboBox()
+        self.condition_value.setEditable(True)
+        self.condition_value.setMinimumWidth(170)
+        self.add_condition = QPushButton("Add condition")
+        self.condition_hint = QLabel("")
+        self.condition_hint.setObjectName("hint")
+        for widget in (self.condition_column, self.condition_operator, self.condition_value, self.add_condition):
+            editor.addWidget(widget)
+        editor.addWidget(self.condition_hint, 1)
+        form.addRow("Condition:", editor)
+        conditions_row = QHBoxLayout()
         self.conditions = QLineEdit()
-        self.conditions.setPlaceholderText("optional, e.g. department=Sales; remote=True")
-        form.addRow("Conditions:", self.conditions)
+        self.conditions.setPlaceholderText("optional, e.g. department=Sales; remote=True (or build them above)")
+        self.clear_conditions = QPushButton("Clear")
+        conditions_row.addWidget(self.conditions, 1)
+        conditions_row.addWidget(self.clear_conditions)
+        form.addRow("Conditions:", conditions_row)
         self.format = QComboBox()
         for label, suffix in FORMATS:
             self.format.addItem(f"{label} ({suffix})", suffix)
@@ -57,6 +80,22 @@ class ExportPage(Page):
         form.addRow("", self.status)
         self.layout_.addWidget(box)
 
+        preview = QGroupBox(f"Preview: {presenters.PREVIEW_ROWS} synthetic rows meeting the conditions (sampling "
+                            "spends no ε)")
+        preview_layout = QVBoxLayout(preview)
+        self.preview_model = DataFrameModel(parent=self)
+        self.preview = QTableView()
+        self.preview.setModel(self.preview_model)
+        self.preview.setAlternatingRowColors(True)
+        self.preview.verticalHeader().setDefaultSectionSize(22)
+        self.preview.horizontalHeader().setDefaultSectionSize(110)
+        preview_layout.addWidget(self.preview, 1)
+        self.preview_status = QLabel("")
+        self.preview_status.setObjectName("hint")
+        self.preview_status.setWordWrap(True)
+        preview_layout.addWidget(self.preview_status)
+        self.layout_.addWidget(preview, 1)
+
         bundle = QGroupBox("Model")
         bundle_layout = QHBoxLayout(bundle)
         self.model_facts = QLabel("No model yet.")
@@ -67,10 +106,21 @@ class ExportPage(Page):
         bundle_layout.addWidget(self.save_model_button)
         bundle_layout.addWidget(self.open_model_button)
         self.layout_.addWidget(bundle)
-        self.layout_.addStretch(1)
 
         self.exporting = False
         self._written: str | None = None
+        self._choices: dict[str, presenters.ConditionColumn] = {}
+        self._choices_for: object = None
+        self._previewing = False
+        self._previewed: tuple[object, str] | None = None     # (model, conditions) of the preview shown
+        self._preview_timer = QTimer(self)
+        self._preview_timer.setSingleShot(True)
+        self._preview_timer.setInterval(PREVIEW_DELAY_MS)
+        self._preview_timer.timeout.connect(self.refresh_preview)
+        self.conditions.textChanged.connect(lambda _text: self._preview_timer.start())
+        self.condition_column.currentIndexChanged.connect(self._condition_column_changed)
+        self.add_condition.clicked.connect(self.add_condition_from_editor)
+        self.clear_conditions.clicked.connect(self.conditions.clear)
         self.browse.clicked.connect(self.choose_export_path)
         self.export_button.clicked.connect(self.export)
         self.save_model_button.clicked.connect(self.save_model)
@@ -134,6 +184,80 @@ class ExportPage(Page):
         if written is not None:
             self.exported.emit(written)
 
+    # ------------------------------------------------------------------ conditions and preview
+
+    def _fill_condition_columns(self) -> None:
+        model = self.session.model
+        if model is self._choices_for:
+            return
+        self._choices_for = model
+        self._choices = {c.name: c for c in presenters.condition_columns(model)} if model is not None else {}
+        self.condition_column.blockSignals(True)
+        self.condition_column.clear()
+        self.condition_column.addItems(list(self._choices))
+        self.condition_column.blockSignals(False)
+        self._condition_column_changed(self.condition_column.currentIndex())
+
+    @Slot(int)
+    def _condition_column_changed(self, _index: int) -> None:
+        """The operators that fit the chosen column's kind, and its released values to pick from."""
+        choice = self._choices.get(self.condition_column.currentText())
+        self.condition_operator.clear()
+        self.condition_value.clear()
+        if choice is None:
+            self.condition_hint.setText("")
+            return
+        self.condition_operator.addItems(list(choice.operators))
+        self.condition_value.addItems(list(choice.values))
+        self.condition_value.lineEdit().setPlaceholderText("" if choice.values else "type a value")
+        self.condition_hint.setText(choice.hint)
+
+    @Slot()
+    def add_condition_from_editor(self) -> None:
+        column, value = self.condition_column.currentText(), self.condition_value.currentText()
+        if not column or not value.strip():
+            return
+        condition = presenters.condition_text(column, self.condition_operator.currentText(), value)
+        self.conditions.setText(presenters.join_conditions(self.conditions.text(), condition))
+
+    @Slot()
+    def refresh_preview(self) -> None:
+        """Sample the preview again in the background when the model or the conditions changed."""
+        model, text = self.session.model, self.conditions.text()
+        if model is None or (model, text) == self._previewed:
+            return
+        if self._previewing:
+            self._preview_timer.start()
+            return
+        where = presenters.split_conditions(text)
+
+        def call() -> object:
+            try:
+                return presenters.preview_rows(model, where)
+            except DoppelInputError as error:
+                return str(error)
+
+        self._previewing, self._previewed = True, (model, text)
+        task = self.context.run_in_background(call, self._previewed_rows, "Sampling a preview…")
+        task.finished.connect(self._preview_finished)
+
+    @Slot(object)
+    def _previewed_rows(self, rows: object) -> None:
+        if isinstance(rows, str):
+            self.preview_status.setText(f"No preview: {rows}")
+            return
+        self.preview_model.set_frame(rows)
+        conditions = self.conditions.text().strip()
+        self.preview_status.setText(f"{len(rows)} fresh synthetic rows" + (f" with {conditions}" if conditions else "")
+                                    + "; the export draws its own.")
+        self.previewed.emit()
+
+    @Slot()
+    def _preview_finished(self) -> None:
+        self._previewing = False
+        if self.session.model is not None and (self.session.model, self.conditions.text()) != self._previewed:
+            self._preview_timer.start()
+
     @Slot(int)
     def _format_changed(self, _index: int) -> None:
         text = self.path.text().strip()
@@ -170,8 +294,8 @@ class ExportPage(Page):
             self.open_model_from(path)
 
     def open_model_from(self, path: str | Path) -> None:
-        table = self.session.table
-        self.context.run_in_background(lambda: session.open_model(path, table), self._model_opened,
+        table, dataset = self.session.table, self.session.choices.dataset
+        self.context.run_in_background(lambda: session.open_model(path, table, dataset), self._model_opened,
                                        "Opening model…")
 
     @Slot(object)
@@ -186,7 +310,16 @@ class ExportPage(Page):
         model = self.session.model
         self.export_button.setEnabled(model is not None and not self.exporting)
         self.save_model_button.setEnabled(model is not None)
+        for widget in (self.condition_column, self.condition_operator, self.condition_value, self.add_condition):
+            widget.setEnabled(model is not None)
         if model is not None:
             s = model.summary
             self.model_facts.setText(f"{s.synthesizer} · ε = {s.epsilon_spent:.3f}, δ = {s.delta:.1e} · "
                                      f"{len(model.schema.output)} output columns")
+        self._fill_condition_columns()
+        if self.isVisible():
+            self._preview_timer.start()
+
+    def entered(self) -> None:
+        self.refresh()
+        self.refresh_preview()

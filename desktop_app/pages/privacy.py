@@ -1,5 +1,5 @@
-"""Privacy: the run's ε (presets and their meaning), δ, the preprocessing share, and the table's
-ledger with its ceiling."""
+"""Privacy: the run's ε (presets and their meaning), δ, the preprocessing share, and the ledger of
+the dataset (a name the user gives, or the table itself) with its ceiling and lookalike warning."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from desktop_app.context import Context
 from desktop_app.pages.base import Page
 from desktop_app.qt import (QAbstractItemView, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                             QLineEdit, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, Slot)
-from engine.app import presenters
+from engine.app import presenters, session
 
 
 class PrivacyPage(Page):
     step = "privacy"
-    hint = ("ε is the privacy budget: smaller is more private. Every training run on this table adds its ε to "
-            "the table's ledger.")
+    hint = ("ε is the privacy budget: smaller is more private. Every training run on a dataset adds its ε to the "
+            "dataset's ledger.")
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
@@ -64,8 +64,25 @@ class PrivacyPage(Page):
         form.addRow("Preprocessing share:", fraction_row)
         self.layout_.addWidget(budget)
 
-        ledger = QGroupBox("Ledger of this table")
+        ledger = QGroupBox("Ledger of this dataset")
         ledger_layout = QVBoxLayout(ledger)
+        name_row = QHBoxLayout()
+        name_row.addWidget(QLabel("Dataset name:"))
+        self.dataset = QLineEdit(choices.dataset)
+        self.dataset.setPlaceholderText("(this table)")
+        self.dataset.setMaximumWidth(240)
+        self.dataset.setToolTip("Runs under the same name add up in the ledger: give every export of the same staff "
+                                "(next month's file too) the same name.")
+        name_row.addWidget(self.dataset)
+        dataset_hint = QLabel("the same name for every export of the same staff, so their ε adds up")
+        dataset_hint.setObjectName("hint")
+        name_row.addWidget(dataset_hint, 1)
+        ledger_layout.addLayout(name_row)
+        self.lookalike = QLabel("")
+        self.lookalike.setObjectName("warning")
+        self.lookalike.setWordWrap(True)
+        self.lookalike.hide()
+        ledger_layout.addWidget(self.lookalike)
         top = QHBoxLayout()
         self.spent = QLabel("—")
         top.addWidget(self.spent)
@@ -98,6 +115,7 @@ class PrivacyPage(Page):
         self.delta.textChanged.connect(self._delta_changed)
         self.fraction.valueChanged.connect(self._fraction_changed)
         self.ceiling_button.clicked.connect(lambda: self.set_ceiling(self.ceiling.value()))
+        self.dataset.editingFinished.connect(lambda: self.set_dataset(self.dataset.text()))
         self.meaning.setText(presenters.epsilon_meaning(choices.epsilon))
 
     # ------------------------------------------------------------------ actions
@@ -105,6 +123,7 @@ class PrivacyPage(Page):
     @Slot(float)
     def _epsilon_changed(self, value: float) -> None:
         self.session.choices.epsilon = value
+        self.session.invalidate_forecast()
         self.meaning.setText(presenters.epsilon_meaning(value))
         self.warning.setText(self.session.ceiling_warning())
         self.context.refresh_readout()
@@ -112,21 +131,39 @@ class PrivacyPage(Page):
     @Slot(str)
     def _delta_changed(self, text: str) -> None:
         self.session.choices.delta_text = text
+        self.session.invalidate_forecast()
 
     @Slot(float)
     def _fraction_changed(self, value: float) -> None:
         self.session.choices.preprocessing_fraction = value
+        self.session.invalidate_forecast()
+
+    def set_dataset(self, name: str) -> None:
+        """Train under this dataset name from now on, and read its ledger (in the background)."""
+        name = name.strip()
+        table = self.session.table
+        if name == self.session.choices.dataset:
+            return
+        self.session.choices.dataset = name
+        if table is not None:
+            self.context.run_in_background(lambda: session.read_ledger(table, name), self._ledger_read,
+                                           "Reading the ledger…")
+
+    @Slot(object)
+    def _ledger_read(self, view: session.LedgerView) -> None:
+        self.session.set_ledger(view)
+        self.context.refresh()
 
     def set_ceiling(self, value: float) -> None:
-        """Record the table's ε ceiling in its ledger (in the background; the ledger file is locked)."""
-        table = self.session.table
+        """Record the dataset's ε ceiling in its ledger (in the background; the ledger file is locked)."""
+        table, name = self.session.table, self.session.choices.dataset or None
         if table is None:
             return
 
         def call() -> object:
             from engine.app import operations
 
-            return operations.set_ceiling(table, value)
+            return operations.set_ceiling(table, value, name)
 
         self.context.run_in_background(call, self._ledger_changed, "Setting the ceiling…")
 
@@ -143,10 +180,15 @@ class PrivacyPage(Page):
             self.delta.setPlaceholderText(f"{s.default_delta:.2e}")
             self.delta_hint.setText(f"empty = default for {s.summary.rows:,} rows ({s.default_delta:.2e})")
         self.warning.setText(s.ceiling_warning())
+        if self.dataset.text().strip() != s.choices.dataset and not self.dataset.hasFocus():
+            self.dataset.setText(s.choices.dataset)
         if s.ledger is None:
             return
+        self.lookalike.setText(s.ledger.warning or "")
+        self.lookalike.setVisible(bool(s.ledger.warning))
         entries = s.ledger.entries
-        self.spent.setText(f"ε already spent on this table: <b>{s.ledger.total:.2f}</b> in {len(entries)} run(s)")
+        what = f"dataset '{s.choices.dataset}'" if s.choices.dataset else "this table"
+        self.spent.setText(f"ε already spent on {what}: <b>{s.ledger.total:.2f}</b> in {len(entries)} run(s)")
         self.ceiling.setValue(s.ledger.ceiling)
         self.entries.setRowCount(len(entries))
         for row, entry in enumerate(entries):

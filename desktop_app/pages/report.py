@@ -46,6 +46,9 @@ class ReportPage(Page):
         row.addWidget(self.save_button)
         row.addStretch(1)
         self.layout_.addLayout(row)
+        self.basis = QLabel("")
+        self.basis.setWordWrap(True)
+        self.layout_.addWidget(self.basis)
         self.status = QLabel("")
         self.status.setObjectName("hint")
         self.status.setWordWrap(True)
@@ -114,12 +117,12 @@ class ReportPage(Page):
         s = self.session
         if not s.report_ready() or self.computing:
             return
-        model, real, synthetic = s.model, s.table.frame, s.report_frame
+        model, real, holdout, synthetic = s.model, s.report_real, s.report_holdout, s.report_frame
         target, log, ledger_total = self.target.currentData(), list(s.progress), s.ledger_total()
 
         def call() -> presenters.QualityReport:
-            return presenters.quality_report(model, real, synthetic, target=target, ledger_total=ledger_total,
-                                             training_log=log)
+            return presenters.quality_report(model, real, synthetic, target=target, holdout=holdout,
+                                             ledger_total=ledger_total, training_log=log)
 
         self.computing = True
         self.refresh()
@@ -171,13 +174,17 @@ class ReportPage(Page):
         if s.model is None:
             return
         self.facts.setText(self._facts_text())
+        self.basis.setText(s.report_basis() if comparable else "")
+        self.basis.setObjectName("hint" if s.report_holdout is not None else "warning")
+        self.basis.style().unpolish(self.basis)
+        self.basis.style().polish(self.basis)
         names = [c.name for c in presenters.report_columns(s.model)]
         if [self.target.itemData(i) for i in range(1, self.target.count())] != names:
             self.target.clear()
             self.target.addItem("(none)", None)
             for name in names:
                 self.target.addItem(name, name)
-            guess = presenters.default_target(s.model, s.table.frame) if comparable else None
+            guess = presenters.default_target(s.model, s.report_real) if comparable else None
             self.target.setCurrentIndex(max(self.target.findData(guess), 0) if guess else 0)
         if self.computing:
             self.status.setText("Computing the report (fidelity, usefulness, privacy risk)…")

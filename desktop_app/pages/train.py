@@ -1,4 +1,5 @@
-"""Train: device and epochs, Start and Cancel, live progress, loss curves, ε spent and the engine's log.
+"""Train: device, epochs and the rows kept aside for the report; Start, Resume and Cancel; live
+progress, loss curves, ε spent (from the preprocessing's spend on) and the engine's log.
 
 A run is a :class:`~desktop_app.worker.TrainingRun`; Cancel sets its token from the GUI thread and
 the engine stops before its next step, recording the ε it spent.
@@ -8,12 +9,12 @@ from __future__ import annotations
 
 from desktop_app.context import Context
 from desktop_app.pages.base import Page, primary, stacked
-from desktop_app.qt import (QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QSpinBox, Signal,
-                            Slot)
+from desktop_app.qt import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton,
+                            QSpinBox, Signal, Slot)
 from desktop_app.widgets.plots import TrainingPlot
 from desktop_app.worker import TrainingRun
 from engine.app import presenters
-from engine.app.session import FinishedRun
+from engine.app.session import FinishedRun, LedgerView, RunPlanned, read_ledger
 from engine.app.types import DoppelInputError, LogMessage, Progress
 
 
@@ -44,12 +45,20 @@ class TrainPage(Page):
         controls.addWidget(self.epochs)
         controls.addSpacing(12)
         self.start_button = primary("Start training")
+        self.resume_button = QPushButton("Resume interrupted run")
+        self.resume_button.setToolTip("Continue the run that was interrupted (its checkpoint), with the settings it "
+                                      "started with; the ε it spent is not spent again.")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         controls.addWidget(self.start_button)
+        controls.addWidget(self.resume_button)
         controls.addWidget(self.cancel_button)
         controls.addStretch(1)
         self.layout_.addLayout(controls)
+        self.keep_aside = QCheckBox()
+        self.keep_aside.setToolTip("Train on the other rows; the Report then measures the model against rows it never "
+                                   "saw. The ledger counts the whole table either way.")
+        self.layout_.addWidget(self.keep_aside)
 
         progress = QHBoxLayout()
         self.progress = QProgressBar()
@@ -73,7 +82,9 @@ class TrainPage(Page):
         self._devices_asked = False
         self.epochs.valueChanged.connect(self._epochs_changed)
         self.device.currentIndexChanged.connect(self._device_changed)
+        self.keep_aside.toggled.connect(self._keep_aside_changed)
         self.start_button.clicked.connect(self.start)
+        self.resume_button.clicked.connect(self.resume)
         self.cancel_button.clicked.connect(self.cancel)
 
     @property
@@ -91,8 +102,18 @@ class TrainPage(Page):
     def _device_changed(self, _index: int) -> None:
         self.session.choices.device = self.device.currentData() or "auto"
 
+    @Slot(bool)
+    def _keep_aside_changed(self, on: bool) -> None:
+        self.session.choices.keep_aside = on
+        self.session.invalidate_forecast()
+
     @Slot()
-    def start(self) -> None:
+    def resume(self) -> None:
+        """Continue the interrupted run whose checkpoint the ledger folder holds."""
+        self.start(resume=True)
+
+    @Slot()
+    def start(self, resume: bool = False) -> None:
         if self.running or self.session.table is None:
             return
         if self.session.schema_error:
@@ -100,7 +121,7 @@ class TrainPage(Page):
             self.context.show_error(self.session.schema_error)
             return
         try:
-            request = self.session.start_run()
+            request = self.session.start_run(resume)
         except DoppelInputError as error:
             self.context.show_error(str(error))
             return
@@ -108,7 +129,10 @@ class TrainPage(Page):
         self.plot.clear(config.epsilon)
         self.progress.setValue(0)
         self.eta.setText("Preparing (DP preprocessing)…")
-        self.log.appendPlainText(f"— Training at ε = {config.epsilon:g}, {config.epochs} epochs —")
+        kept = f", {len(request.holdout):,} rows kept aside" if request.holdout is not None else ""
+        self.log.appendPlainText(f"— Resuming the interrupted run{kept} —" if resume else
+                                 f"— Training at ε = {config.epsilon:g}, {config.epochs} epochs on "
+                                 f"{len(request.rows):,} rows{kept} —")
         run = TrainingRun(request, parent=self)
         run.event.connect(self._event)
         run.succeeded.connect(self._ended)
@@ -136,7 +160,11 @@ class TrainPage(Page):
 
     @Slot(object)
     def _event(self, event: object) -> None:
-        if isinstance(event, Progress):
+        if isinstance(event, RunPlanned):
+            self.session.planned(event)
+            self.plot.start_at(event.preprocessing_epsilon, event.config.epsilon)
+            self.context.refresh_readout()
+        elif isinstance(event, Progress):
             self.session.add_progress(event)
             self.progress.setValue(int(100 * event.step / max(event.steps, 1)))
             self.eta.setText(f"Epoch {event.epoch}/{event.epochs} · step {event.step}/{event.steps} · "
@@ -171,18 +199,14 @@ class TrainPage(Page):
         self.eta.setText("Failed.")
         self.log.appendPlainText(message)
         self.context.show_error(message)
-        table = self.session.table
+        table, dataset = self.session.table, self.session.choices.dataset
         if table is not None:
-            def call() -> object:
-                from engine.app import operations
-
-                return operations.ledger_status(table)
-
-            self.context.run_in_background(call, self._ledger_read, "Reading the ledger…")
+            self.context.run_in_background(lambda: read_ledger(table, dataset), self._ledger_read,
+                                           "Reading the ledger…")
 
     @Slot(object)
-    def _ledger_read(self, status: object) -> None:
-        self.session.ledger = status
+    def _ledger_read(self, view: LedgerView) -> None:
+        self.session.set_ledger(view)
         self.context.refresh()
 
     @Slot()
@@ -207,11 +231,19 @@ class TrainPage(Page):
         self.device.setCurrentIndex(max(self.device.findData(current), 0))
 
     def refresh(self) -> None:
-        running = self.running
-        self.start_button.setEnabled(not running and self.session.can_train())
+        running, s = self.running, self.session
+        self.start_button.setEnabled(not running and s.can_train())
+        self.resume_button.setVisible(s.checkpoint is not None)
+        self.resume_button.setEnabled(not running and s.can_resume())
         self.cancel_button.setEnabled(running and not self._cancelling)
         self.device.setEnabled(not running)
         self.epochs.setEnabled(not running)
+        self.keep_aside.setEnabled(not running and s.split is not None)
+        self.keep_aside.setText(s.keep_aside_text())
+        if self.keep_aside.isChecked() != s.choices.keep_aside:
+            self.keep_aside.blockSignals(True)
+            self.keep_aside.setChecked(s.choices.keep_aside)
+            self.keep_aside.blockSignals(False)
 
     def set_dark(self, dark: bool) -> None:
         self.plot.set_dark(dark)

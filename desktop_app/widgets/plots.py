@@ -6,6 +6,8 @@ timer at most a few times a second (DESIGN §6).
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib
 
 matplotlib.use("QtAgg")
@@ -13,6 +15,7 @@ matplotlib.use("QtAgg")
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.ticker import AutoLocator, MaxNLocator  # noqa: E402
 
 from desktop_app.qt import QSizePolicy, QTimer, QWidget  # noqa: E402
 from engine.app.presenters import Histogram  # noqa: E402
@@ -75,7 +78,11 @@ class Canvas(FigureCanvasQTAgg):
 
 class TrainingPlot(Canvas):
     """Each named loss series of the run per epoch (whatever the synthesizer reports), and ε spent
-    per step against the target."""
+    per step against the target, starting at what the preprocessing spent. Empty axes say what
+    they will show."""
+
+    LOSS_EMPTY = "Each loss the model reports,\nper epoch, once training starts"
+    EPSILON_EMPTY = "ε spent per step, from the\npreprocessing's spend up to the target"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, height=3.2)
@@ -87,7 +94,9 @@ class TrainingPlot(Canvas):
         self.loss_ax.set_xlabel("epoch", fontsize=8)
         self.eps_ax.set_title("Privacy budget spent", fontsize=9)
         self.eps_ax.set_xlabel("step", fontsize=8)
-        self.eps_ax.legend(fontsize=7, loc="lower right")
+        self.placeholders = {ax: ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center",
+                                         fontsize=8, color="#888888")
+                             for ax, text in ((self.loss_ax, self.LOSS_EMPTY), (self.eps_ax, self.EPSILON_EMPTY))}
         self.style_axes()
         self.clear()
 
@@ -99,13 +108,22 @@ class TrainingPlot(Canvas):
         if legend is not None:
             legend.remove()
         self.losses: dict[str, tuple[list[float], list[float]]] = {}    # name: (epochs, values)
-        self.steps: list[float] = [0.0]
-        self.eps: list[float] = [0.0]
+        self.steps: list[float] = []
+        self.eps: list[float] = []
         self.eps_line.set_data(self.steps, self.eps)
         self.target_line.set_ydata([target or 0, target or 0])
         self.target_line.set_visible(target is not None)
         self._rescale()
         self.draw_idle()
+
+    def start_at(self, preprocessing_epsilon: float, target: float) -> None:
+        """The run's curve starts at step 0 with what its preprocessing spent."""
+        self.steps[:], self.eps[:] = [0.0], [preprocessing_epsilon]
+        self.eps_line.set_data(self.steps, self.eps)
+        self.target_line.set_ydata([target, target])
+        self.target_line.set_visible(True)
+        self._rescale()
+        self.request_redraw()
 
     def add(self, event: Progress) -> None:
         """One epoch's :class:`~engine.app.types.Progress`: a point on every loss series it names."""
@@ -132,13 +150,38 @@ class TrainingPlot(Canvas):
         self.style_axes()
 
     def _rescale(self) -> None:
-        self.loss_ax.relim()
-        self.loss_ax.autoscale_view()
-        self.eps_ax.relim()
-        self.eps_ax.autoscale_view(scaley=False)
+        self._axis(self.loss_ax.xaxis, bool(self.losses))
+        self._axis(self.loss_ax.yaxis, bool(self.losses))
+        self.placeholders[self.loss_ax].set_visible(not self.losses)
+        if self.losses:
+            self.loss_ax.relim()
+            self.loss_ax.autoscale_view()
+        started = len(self.eps) > 1          # the preprocessing's point alone has no step axis yet
+        self.placeholders[self.eps_ax].set_visible(not started)
+        self._axis(self.eps_ax.xaxis, started)
+        if started:
+            self.eps_ax.relim()
+            self.eps_ax.autoscale_view(scaley=False)
         target = float(self.target_line.get_ydata()[0]) if self.target_line.get_visible() else 0.0
-        top = max([target, *self.eps]) or 1.0
-        self.eps_ax.set_ylim(0, top * 1.12)
+        self._axis(self.eps_ax.yaxis, bool(target or self.eps))
+        if target or self.eps:
+            self.eps_ax.set_ylim(0, (max([target, *self.eps]) or 1.0) * 1.12)
+        if self.target_line.get_visible() and self.eps_ax.get_legend() is None:
+            self.eps_ax.legend(fontsize=7, loc="lower right")
+            self.style_axes()
+        elif not self.target_line.get_visible() and self.eps_ax.get_legend() is not None:
+            self.eps_ax.get_legend().remove()
+
+    @staticmethod
+    def _axis(axis: Any, shown: bool) -> None:
+        """An axis without data has no ticks (they would be meaningless) and spans 0 to 1."""
+        if shown:    # epochs are whole numbers; the rest any
+            axis.set_major_locator(MaxNLocator(integer=True) if axis.get_label_text() == "epoch" else AutoLocator())
+            axis.axes.autoscale(enable=True, axis="x" if axis is axis.axes.xaxis else "y")
+        else:
+            axis.set_ticks([])
+            limits = axis.axes.set_xlim if axis is axis.axes.xaxis else axis.axes.set_ylim
+            limits(0, 1)
 
 
 class HistogramPlot(Canvas):
@@ -149,17 +192,25 @@ class HistogramPlot(Canvas):
         self.ax = self.figure.subplots()
         self.style_axes()
 
-    def show_histogram(self, hist: Histogram | None, title: str = "") -> None:
+    def show_histogram(self, hist: Histogram | None, title: str = "", note: str = "") -> None:
+        """Bars of ``hist``; a number's bars sit between their round edges, labelled at the edges."""
         ax = self.ax
         ax.clear()
-        if hist is not None and hist.labels:
+        if hist is None or not hist.labels:
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.text(0.5, 0.5, "Nothing to show for this column", transform=ax.transAxes, ha="center", va="center",
+                    fontsize=8, color="#888888")
+        else:
             positions = list(range(len(hist.labels)))
-            ax.bar(positions, hist.counts, color="#4c78a8", width=0.85)
+            ticks = [p - 0.5 for p in positions] if hist.numeric else positions
+            ax.bar(positions, hist.counts, color="#4c78a8", width=0.95 if hist.numeric else 0.85)
             ax.set_ylabel("rows", fontsize=8)
             step = max(1, len(positions) // 8)
-            ax.set_xticks(positions[::step])
+            ax.set_xticks(ticks[::step])
             ax.set_xticklabels(hist.labels[::step], rotation=30, ha="right", fontsize=7)
         ax.set_title(title, fontsize=9)
+        ax.set_xlabel(note, fontsize=7)
         self.style_axes()
         self.draws += 1
         self.draw_idle()

@@ -1,4 +1,4 @@
-"""Qt item models over engine objects (the table preview, the editable schema) and the combo-box
+"""Qt item models over engine objects (a table's rows, the editable schema) and the combo-box
 editor of the schema's choice cells."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from typing import Any
 
 import pandas as pd
 
-from desktop_app.qt import (QAbstractItemModel, QAbstractTableModel, QColor, QComboBox, QModelIndex, QObject,
+from desktop_app.qt import (QAbstractItemModel, QAbstractTableModel, QColor, QComboBox, QFont, QModelIndex, QObject,
                             QStyledItemDelegate, QStyleOptionViewItem, Qt, QWidget, Signal)
-from engine.app import presenters
+from engine.app import declaring, presenters
 from engine.app.types import DoppelInputError, Kind, Role, Schema
 
 
@@ -45,12 +45,21 @@ class DataFrameModel(QAbstractTableModel):
 
 
 class SchemaModel(QAbstractTableModel):
-    """The inferred schema, one row per column; kind, role and public declarations are editable."""
+    """The schema being edited, one row per column: every fact at a glance (each edit declares its
+    column), the suggestion taken from the column's name, and the forecast of the chosen run."""
 
-    HEADERS = ("Column", "Kind", "Role", "PII (why flagged)", "Missing", "Public min", "Public max",
-               "Public categories")
-    FIELDS = (None, "kind", "role", None, None, "public_min", "public_max", "public_categories")
-    CHOICES = {1: [k.value for k in Kind], 2: [r.value for r in Role]}
+    HEADERS = ("Column", "Facts", "Kind", "Role", "Format", "Min", "Max", "Categories", "Suggested", "Forecast")
+    HEADER_TIPS = (None, "Declared (public) or measured under DP", None, None, "Date formats, decimals, flag spelling",
+                   "Public minimum: declared, no ε spent", "Public maximum: declared, no ε spent",
+                   "Public category list: declared, no ε spent",
+                   "Suggested from the column's name alone; double-click to accept",
+                   "Forecast at the chosen ε: learned well, coarsely or not at all")
+    FIELDS = (None, "declared", "kind", "role", None, "public_min", "public_max", "public_categories", None, None)
+    DECLARED, MEASURED = "declared", "measured (DP)"
+    CHOICES = {1: [DECLARED, MEASURED], 2: [k.value for k in Kind], 3: [r.value for r in Role]}
+    SUGGESTION, FORECAST = 8, 9
+    OUTCOME_COLORS = {"well": QColor(40, 150, 70), "coarse": QColor(200, 140, 30), "not learned": QColor(200, 70, 50),
+                      "excluded": QColor(128, 128, 128)}
 
     edit_failed = Signal(str)
     edited = Signal()          # a cell was changed in place (the schema object is the same)
@@ -58,11 +67,19 @@ class SchemaModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.schema: Schema | None = None
+        self.proposals: dict[str, Any] = {}
+        self.forecast: Any = None
 
     def set_schema(self, schema: Schema | None) -> None:
         self.beginResetModel()
         self.schema = schema
         self.endResetModel()
+
+    def set_extras(self, proposals: dict[str, Any], forecast: Any) -> None:
+        """The name suggestions and the forecast shown beside the schema (both may change alone)."""
+        self.proposals, self.forecast = proposals, forecast
+        if self.schema is not None and self.schema.columns:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.schema.columns) - 1, self.FORECAST))
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() or self.schema is None else len(self.schema.columns)
@@ -70,47 +87,73 @@ class SchemaModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.HEADERS)
 
+    def _outcome(self, name: str) -> Any:
+        if self.forecast is None:
+            return None
+        return next((c for c in self.forecast.columns if c.name == name), None)
+
     def _text(self, row: int, col: int) -> str:
         c = self.schema.columns[row]
         if col == 0:
             return c.name
         if col == 1:
-            return c.kind.value
-        if col == 2:
-            return c.role.value + (f" ({c.fake})" if c.role is Role.FAKE and c.fake else "")
+            return self.DECLARED if c.declared else self.MEASURED
         if col == 3:
-            return c.pii or ""
+            return c.role.value + (f" ({c.fake})" if c.role is Role.FAKE and c.fake else "")
         if col == 4:
-            return "" if c.missing_rate is None else f"{c.missing_rate:.0%}"
-        if col == 5:
-            return "" if c.public_min is None else str(c.public_min)
-        if col == 6:
-            return "" if c.public_max is None else str(c.public_max)
-        return presenters.public_categories_text(c)
+            return declaring.format_text(c)
+        if col == self.SUGGESTION:
+            proposal = self.proposals.get(c.name)
+            return proposal.text if proposal is not None else ""
+        if col == self.FORECAST:
+            outcome = self._outcome(c.name)
+            return "…" if outcome is None else outcome.outcome
+        return declaring.field_text(c, self.FIELDS[col])
 
     def data(self, index: QModelIndex, role: int = Qt.DisplayRole) -> Any:
         if self.schema is None or not index.isValid():
             return None
         row, col = index.row(), index.column()
         column = self.schema.columns[row]
-        if role == Qt.DisplayRole:
+        if role in (Qt.DisplayRole, Qt.EditRole):
             return self._text(row, col)
-        if role == Qt.EditRole:
-            return column.kind.value if col == 1 else column.role.value if col == 2 else self._text(row, col)
         if role == Qt.ToolTipRole:
-            if col == 3 and column.pii:
-                return f"Flagged as personal data: {column.pii}. Excluded unless you change its role."
-            if col in (5, 6, 7):
-                return "Declared public: no privacy budget is spent on it, and the output stays inside it."
-        if role == Qt.ForegroundRole and column.role in (Role.DROP, Role.IDENTIFIER):
-            return QColor(128, 128, 128)
-        if role == Qt.ForegroundRole and col == 3 and column.pii:
-            return QColor(200, 70, 50)
+            return self._tooltip(column, col)
+        if role == Qt.FontRole and col in (2, 4) and not column.declared:
+            font = QFont()
+            font.setItalic(True)
+            return font
+        if role == Qt.ForegroundRole:
+            if col == self.FORECAST and self._outcome(column.name) is not None:
+                return self.OUTCOME_COLORS.get(self._outcome(column.name).outcome)
+            if column.role in (Role.DROP, Role.IDENTIFIER) or (col in (2, 4) and not column.declared):
+                return QColor(128, 128, 128)
+        return None
+
+    def _tooltip(self, column: Any, col: int) -> str | None:
+        if col == 1:
+            return ("Declared: public by your declaration, stored with the model, nothing spent to decide it."
+                    if column.declared else
+                    "Measured under DP: a private survey decides its kind, format and range; the facts shown are a "
+                    "local guess, never stored. Editing any fact declares the column.")
+        if col == 3 and column.pii:
+            return f"Flagged as personal data: {column.pii}. Excluded unless you change its role."
+        if col in (5, 6, 7):
+            return "Declared public: no privacy budget is spent on it, and the output stays inside it."
+        if col == self.SUGGESTION and column.name in self.proposals:
+            return f"Assumption from the name alone: {self.proposals[column.name].suggestion.reason}. Accept to declare it."
+        if col == self.FORECAST and self._outcome(column.name) is not None:
+            outcome = self._outcome(column.name)
+            return outcome.reason + (f"\nIf declared: {outcome.if_declared}" if outcome.if_declared else "")
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> Any:
-        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
+        if orientation != Qt.Horizontal:
+            return None
+        if role == Qt.DisplayRole:
             return self.HEADERS[section]
+        if role == Qt.ToolTipRole:
+            return self.HEADER_TIPS[section]
         return None
 
     def flags(self, index: QModelIndex) -> Qt.ItemFlags:
@@ -123,8 +166,12 @@ class SchemaModel(QAbstractTableModel):
         if self.schema is None or role != Qt.EditRole or self.FIELDS[index.column()] is None:
             return False
         column = self.schema.columns[index.row()]
+        field = self.FIELDS[index.column()]
         try:
-            presenters.set_column_field(column, self.FIELDS[index.column()], str(value))
+            if field == "declared":
+                declaring.set_declared(column, str(value) == self.DECLARED)
+            else:
+                declaring.set_column_field(column, field, str(value))
         except (DoppelInputError, ValueError) as error:
             self.edit_failed.emit(str(error))
             return False

@@ -7,21 +7,24 @@ ledger) means the app and ``python -m engine`` cannot drift apart. Each check ru
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
 
 import pandas as pd
 
+from engine.app import holdout as kept_aside
+from engine.app.tables import (LedgerStatus, dataset_key, ledger_status, load_table, lookalike_warning,  # noqa: F401
+                               lookalikes, model_matches, schema_for, set_ceiling)
 from engine.errors import BudgetSpent, DoppelInputError, TrainingCancelled
 from engine.evaluation import EvaluationResult, evaluate
 from engine.evaluation.html import write_html
 from engine.generation import Condition, sample
-from engine.io import WRITE_EXTENSIONS, LoadedTable, check_writable, read_table, write_table
+from engine.io import WRITE_EXTENSIONS, LoadedTable, check_writable, write_table
 from engine.io.fingerprint import row_digests
-from engine.privacy.ledger import Ledger, LedgerEntry, Lookalike
+from engine.privacy.ledger import Ledger
 from engine.run import CancelToken, EventCallback, LogMessage, RunConfig, emit
-from engine.schema import Schema, infer_schema
+from engine.schema import ColumnSchema, Constraint, Schema
 from engine.storage.bundle import load_bundle, save_bundle
 from engine.storage.checkpoint import SUFFIX as CHECKPOINT_SUFFIX
 from engine.storage.checkpoint import (Checkpoint, checkpoint_folder, claimed, latest_checkpoint, load_checkpoint,
@@ -31,39 +34,6 @@ from engine.training import train
 
 MODEL_EXTENSIONS = (".doppel",)
 REPORT_EXTENSIONS = (".html", ".htm")
-
-
-def load_table(path: str | Path, sheet: str | int | None = None) -> LoadedTable:
-    return read_table(path, sheet)
-
-
-def dataset_key(table: LoadedTable, name: str | None = None, ledger: Ledger | None = None) -> str:
-    """The key under which the ledger and checkpoints know this dataset: a keyed hash of its name
-    when the user gave one, else of the parsed table (local, meaningless elsewhere)."""
-    return (ledger or Ledger()).key(table.fingerprint, name)
-
-
-def lookalikes(table: LoadedTable, name: str | None = None, ledger: Ledger | None = None) -> list[Lookalike]:
-    """Datasets already in the ledger that this table looks like (same columns, maybe same rows)."""
-    ledger = ledger or Ledger()
-    return ledger.lookalikes(dataset_key(table, name, ledger), list(map(str, table.frame.columns)),
-                             ledger.sketch(row_digests(table.frame)))
-
-
-def lookalike_warning(found: list[Lookalike]) -> str | None:
-    """One line warning that the table may be a dataset already in the ledger, or None."""
-    if not found:
-        return None
-    best = found[0]
-    return (f"This table looks like '{best.label}' in the ledger ({best.columns:.0%} of its columns, about "
-            f"{best.rows:.0%} of its rows; ε = {best.epsilon:.2f} spent there). If it describes the same "
-            "employees, train it under the same dataset name (--dataset, or the Privacy page) so its ε adds up.")
-
-
-def schema_for(table: LoadedTable, schema_path: str | Path | None = None) -> Schema:
-    """The user's schema file when given, else the inferred one. (Training checks that the schema
-    fits the table's cells before it spends anything.)"""
-    return infer_schema(table.frame) if schema_path is None else Schema.load(schema_path)
 
 
 def check_output_path(path: str | Path, allowed: tuple[str, ...] = WRITE_EXTENSIONS) -> Path:
@@ -77,31 +47,6 @@ def check_output_path(path: str | Path, allowed: tuple[str, ...] = WRITE_EXTENSI
     return path
 
 
-# ------------------------------------------------------------------------------------------ ledger
-
-@dataclass(frozen=True)
-class LedgerStatus:
-    """What the ledger says about one table: ε spent by every run, and the user's ceiling."""
-
-    total: float
-    ceiling: float
-    entries: list[LedgerEntry]
-    warning: str | None = None      # the table looks like another dataset already in the ledger
-
-
-def ledger_status(table: LoadedTable, name: str | None = None, ledger: Ledger | None = None) -> LedgerStatus:
-    ledger = ledger or Ledger()
-    key = dataset_key(table, name, ledger)
-    return LedgerStatus(ledger.total(key), ledger.ceiling(key), ledger.entries(key),
-                        lookalike_warning(lookalikes(table, name, ledger)))
-
-
-def set_ceiling(table: LoadedTable, ceiling: float, name: str | None = None, ledger: Ledger | None = None) -> LedgerStatus:
-    ledger = ledger or Ledger()
-    ledger.set_ceiling(dataset_key(table, name, ledger), ceiling)
-    return ledger_status(table, name, ledger)
-
-
 # ---------------------------------------------------------------------------------------- training
 
 def find_checkpoint(table: LoadedTable, name: str | None = None, ledger: Ledger | None = None) -> Path | None:
@@ -113,8 +58,11 @@ def find_checkpoint(table: LoadedTable, name: str | None = None, ledger: Ledger 
 def train_model(table: LoadedTable, schema: Schema, config: RunConfig, *, model_path: str | Path | None = None,
                 dataset: str | None = None, ledger: Ledger | None = None, allow_over_ceiling: bool = False,
                 on_event: EventCallback | None = None, cancel: CancelToken | None = None,
-                resume: str | Path | None = None) -> TrainedModel:
+                resume: str | Path | None = None, train_on: pd.DataFrame | None = None) -> TrainedModel:
     """Train, record the ε spent in the table's ledger (also when cancelled or killed), save if asked.
+
+    ``train_on`` trains on part of ``table`` (the rest kept aside for the report, see
+    :mod:`engine.app.holdout`); the ledger counts ``table``, the whole dataset, all the same.
 
     Every checkpoint first updates the run's ledger entry in place, then is written beside the
     ledger, so a killed run's spend stays counted and ``resume`` (a checkpoint path) continues
@@ -165,8 +113,8 @@ def train_model(table: LoadedTable, schema: Schema, config: RunConfig, *, model_
                 remove_checkpoint(Path(resume))
 
         try:
-            model = train(table.frame, schema, config, source_name=table.path.name, dataset=key,
-                          on_event=on_event, cancel=cancel, run_id=run, resume=resumed, on_checkpoint=keep)
+            model = train(table.frame if train_on is None else train_on, schema, config, source_name=table.path.name,
+                          dataset=key, on_event=on_event, cancel=cancel, run_id=run, resume=resumed, on_checkpoint=keep)
         except TrainingCancelled as stop:
             ledger.record(key, stop.epsilon_spent, stop.delta, "cancelled run", run=run)
             done()
@@ -182,6 +130,25 @@ def train_model(table: LoadedTable, schema: Schema, config: RunConfig, *, model_
             save_bundle(model, model_path)
         done()
     return model
+
+
+def resume_settings(checkpoint: str | Path, schema: Schema, device: str = "auto") -> tuple[Schema, RunConfig]:
+    """The schema and settings an interrupted run was started with, which resuming must repeat: its
+    declared columns and plan choices from the checkpoint, its undeclared columns as ``schema`` has
+    them (their local facts were never stored: the run decided them under DP)."""
+    state = load_checkpoint(checkpoint)
+    inferred = {c.name: c for c in schema.columns}
+    columns = []
+    for data in state.schema["columns"]:
+        if data.get("declared", True):
+            columns.append(ColumnSchema.from_json(data, "checkpoint"))
+        elif data["name"] in inferred:
+            columns.append(replace(inferred[data["name"]], declared=False))
+        else:
+            raise DoppelInputError(f"The checkpoint of run {state.run} has a column '{data['name']}' this table "
+                                   "lacks; train without resuming.")
+    constraints = [Constraint(c["left"], c["right"]) for c in state.schema.get("constraints", [])]
+    return Schema(columns, constraints), RunConfig(**{**state.config, "device": device})
 
 
 def _resumed_run(ledger: Ledger, key: str, resumed: Checkpoint, on_event: EventCallback | None) -> str:
@@ -209,16 +176,6 @@ def open_model(path: str | Path) -> TrainedModel:
     return load_bundle(path)
 
 
-def model_matches(model: TrainedModel, table: LoadedTable, name: str | None = None,
-                  ledger: Ledger | None = None) -> bool:
-    """Whether ``model`` was trained on ``table`` on this machine (its run is in this dataset's ledger)."""
-    ledger = ledger or Ledger()
-    key = dataset_key(table, name, ledger)
-    if model.dataset:
-        return model.dataset == key
-    return bool(model.run_id) and ledger.run_entry(key, model.run_id) is not None
-
-
 def sample_rows(model: TrainedModel, rows: int, where: Sequence[str] = (), seed: int | None = None,
                 on_event: EventCallback | None = None) -> pd.DataFrame:
     """Synthetic rows in memory (post-processing: no ε)."""
@@ -230,6 +187,13 @@ def export_sample(model: TrainedModel, rows: int, out: str | Path, where: Sequen
     """Sample rows and write them atomically; the file holds nothing but the synthetic rows."""
     out = check_output_path(out)
     return _write_sample(model, rows, out, where, seed, on_event)
+
+
+def write_rows(frame: pd.DataFrame, out: str | Path) -> Path:
+    """Write rows (e.g. the real rows kept aside for a report) atomically, the destination checked first."""
+    out = check_output_path(out)
+    write_table(frame, out)
+    return out
 
 
 def _write_sample(model: TrainedModel, rows: int, out: Path, where: Sequence[str], seed: int | None,
@@ -271,15 +235,22 @@ def report_files(real_path: str | Path, synthetic_path: str | Path, out: str | P
                  holdout_path: str | Path | None = None, model_path: str | Path | None = None,
                  schema_path: str | Path | None = None, target: str | None = None, seed: int = 0) -> EvaluationResult:
     """``doppel report``: measure a synthetic file against the real one and write the HTML report
-    (the destination is checked before the tables are read)."""
+    (the destination is checked before the tables are read).
+
+    With a holdout, rows of it found in the real table are left out of the real side (``train
+    --keep-aside`` writes the kept rows; the report then compares with the rows that trained)."""
     out = check_output_path(out, REPORT_EXTENSIONS)
     real = load_table(real_path)
     synthetic = load_table(synthetic_path)
     holdout = load_table(holdout_path).frame if holdout_path else None
     model = open_model(model_path) if model_path else None
     schema = schema_for(real, schema_path) if schema_path or model is None else model.schema
-    result = report(real.frame, synthetic.frame, schema, target=target, holdout=holdout, model=model,
+    rows, removed = (real.frame, 0) if holdout is None else kept_aside.without(real.frame, holdout)
+    result = report(rows, synthetic.frame, schema, target=target, holdout=holdout, model=model,
                     ledger_total=ledger_status(real).total or None, seed=seed)
+    if removed:
+        result = replace(result, notes=result.notes + (f"The holdout's {removed:,} rows were found in "
+                                                       f"{real.path.name} and left out of its real side.",))
     sources = {"real": real.path.name, "synthetic": synthetic.path.name}
     sources.update({"model": Path(model_path).name} if model_path else {})
     sources.update({"holdout": Path(holdout_path).name} if holdout_path else {})

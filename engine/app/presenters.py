@@ -108,39 +108,6 @@ def default_delta(rows: int) -> float:
 # ----------------------------------------------------------------------------------------- schema
 
 
-def set_column_field(column: ColumnSchema, field: str, text: str) -> None:
-    """Apply one edit from the Columns table, parsing the text the user typed.
-
-    Raises :class:`DoppelInputError` (one line) for text that does not fit the field.
-    """
-    text = text.strip()
-    if field == "kind":
-        column.kind = Kind(text)
-    elif field == "role":
-        column.role = Role(text)
-        if column.role is Role.FAKE and column.fake is None:
-            column.fake = "text"
-    elif field in ("public_min", "public_max"):
-        if not text:
-            setattr(column, field, None)
-        elif column.kind is Kind.DATE:
-            setattr(column, field, text)
-        else:
-            try:
-                setattr(column, field, float(text))
-            except ValueError:
-                raise DoppelInputError(f"Column '{column.name}': public bound {text!r} is not a number.") from None
-    elif field == "public_categories":
-        values = [v.strip() for v in text.split(",") if v.strip()]
-        column.public_categories = values or None
-    else:
-        raise DoppelInputError(f"Column field {field!r} cannot be edited.")
-
-
-def public_categories_text(column: ColumnSchema) -> str:
-    return ", ".join(column.public_categories or [])
-
-
 def validate_schema(schema: Schema, source: str = "Columns") -> Schema:
     """The schema as the engine would read it back from JSON: the same checks, the same messages."""
     return Schema.from_json(schema.to_json(), source)
@@ -151,7 +118,8 @@ def validate_schema(schema: Schema, source: str = "Columns") -> Schema:
 
 @dataclass(frozen=True)
 class Histogram:
-    """Row counts of one column of the loaded table on readable bins (Columns page)."""
+    """Row counts of one column of the loaded table on round bins (Columns page); a number's bins
+    are labelled by their lower edge."""
 
     column: str
     labels: list[str]
@@ -164,18 +132,48 @@ def _day_label(days: float) -> str:
     return (date(1970, 1, 1) + timedelta(days=int(round(days)))).isoformat()
 
 
-def _numeric_bins(values: np.ndarray, bins: int) -> np.ndarray:
-    low, high = float(np.min(values)), float(np.max(values))
-    if low == high:
-        low, high = low - 0.5, high + 0.5
-    return np.linspace(low, high, bins + 1)
+NICE_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)
+NICE_YEARS = (1, 2, 5, 10, 20, 25, 50)
+NICE_MONTHS = (1, 2, 3, 6)
 
 
-def _bin_label(edges: np.ndarray, i: int, kind: Kind) -> str:
-    if kind is Kind.DATE:
-        return _day_label(edges[i])
-    value = edges[i]
-    return f"{value:,.0f}" if abs(value) >= 100 or kind is Kind.INTEGER else f"{value:.3g}"
+def nice_edges(low: float, high: float, bins: int, whole: bool = False) -> np.ndarray:
+    """About ``bins`` bins of a round width (1, 2, 2.5 or 5 times a power of ten) from a round number
+    below ``low`` to one above ``high``: the edges never show the column's exact minimum or maximum
+    (which the user might copy into its public bounds). ``whole``: widths of at least 1."""
+    raw = max(high - low, 1e-9) / bins
+    raw = max(raw, 1.0) if whole else raw
+    magnitude = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in NICE_STEPS if m * magnitude >= raw * (1 - 1e-9)
+                and (not whole or (m * magnitude).is_integer()))
+    step = max(step, 1.0) if whole else step
+    start = math.floor(low / step) * step
+    stop = max(math.ceil(high / step) * step, start + step)
+    if stop <= high:
+        stop += step
+    return np.arange(start, stop + step / 2, step)
+
+
+def nice_date_edges(low: float, high: float, bins: int) -> tuple[np.ndarray, str]:
+    """Round date bins (whole years, or months for short spans) as day numbers, and the label format."""
+    first, last = pd.Timestamp(_day_label(low)), pd.Timestamp(_day_label(high))
+    years = last.year - first.year + 1
+    if years > 3:
+        step = next((y for y in NICE_YEARS if years / y <= bins), NICE_YEARS[-1])
+        start = first.year // step * step
+        stamps = pd.to_datetime([f"{y}-01-01" for y in range(start, last.year + step + 1, step)])
+        label = "%Y"
+    else:
+        months = (last.year - first.year) * 12 + last.month - first.month + 1
+        step = next((m for m in NICE_MONTHS if months / m <= bins), NICE_MONTHS[-1])
+        stamps = pd.date_range(first.to_period("M").to_timestamp(), periods=months // step + 2, freq=f"{step}MS")
+        label = "%Y-%m"
+    days = ((stamps - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)).to_numpy(dtype=float)
+    return days, label
+
+
+def _bin_label(value: float, step: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 or float(step).is_integer() else f"{value:g}"
 
 
 def _histogram(column: ColumnSchema, frame: pd.DataFrame, bins: int) -> Histogram:
@@ -185,9 +183,14 @@ def _histogram(column: ColumnSchema, frame: pd.DataFrame, bins: int) -> Histogra
         values = np.asarray(present, dtype=float)
         if values.size == 0:
             return Histogram(column.name, [], [0.0], True, len(typed))
-        edges = _numeric_bins(values, bins)
+        low, high = float(values.min()), float(values.max())
+        if column.kind is Kind.DATE:
+            edges, fmt = nice_date_edges(low, high, bins)
+            labels = [(date(1970, 1, 1) + timedelta(days=int(d))).strftime(fmt) for d in edges[:-1]]
+        else:
+            edges = nice_edges(low, high, bins, whole=column.kind is Kind.INTEGER)
+            labels = [_bin_label(v, edges[1] - edges[0]) for v in edges[:-1]]
         counts = np.histogram(values, bins=edges)[0].astype(float).tolist()
-        labels = [_bin_label(edges, i, column.kind) for i in range(len(edges) - 1)]
     else:
         vc = present.astype(str).value_counts()
         labels = list(vc.index[:MAX_CATEGORIES])
@@ -230,6 +233,58 @@ def run_facts(summary: "RunSummary") -> list[tuple[str, str]]:
 
     return [(FACT_LABELS.get(key, key.replace("_", " ")), f"{value:.4g}" if isinstance(value, float) else f"{value:,}")
             for key, value in summary.facts.items() if isinstance(value, (int, float)) and not isinstance(value, bool)]
+
+
+@dataclass(frozen=True)
+class ConditionColumn:
+    """A column the Export page's condition editor offers: the operators that fit its kind, and for
+    labels the values the model can produce (the released ones)."""
+
+    name: str
+    operators: tuple[str, ...]
+    values: tuple[str, ...]     # released labels; empty for numbers and dates (typed by the user)
+    hint: str                   # what to type, e.g. "a number, about 20 – 64 in this model"
+
+
+LABEL_OPERATORS = ("=", "!=")
+NUMBER_OPERATORS = ("=", "!=", "<", "<=", ">", ">=")
+PREVIEW_ROWS = 20
+
+
+def condition_columns(model: "TrainedModel") -> list[ConditionColumn]:
+    """Every learned column of ``model`` a condition may name (post-processing: the labels and ranges
+    shown are the model's own DP releases)."""
+    found = []
+    for column in model.encoder.columns:
+        spec = model.schema[column.name]
+        if spec.kind.labelled:
+            found.append(ConditionColumn(spec.name, LABEL_OPERATORS, tuple(column.released_labels() or ()),
+                                         "one of the values this model produces"))
+            continue
+        edges = getattr(column, "fine_edges", None)
+        span = ""
+        if edges:
+            low, high = spec.to_output(np.array([edges[0], edges[-1]], dtype=float))
+            span = f", about {low} – {high} in this model"
+        found.append(ConditionColumn(spec.name, NUMBER_OPERATORS, (), f"{spec.expected()}{span}"))
+    return found
+
+
+def condition_text(column: str, operator: str, value: str) -> str:
+    """One condition in the text form the engine reads (``department=Sales``)."""
+    return f"{column}{operator}{value.strip()}"
+
+
+def join_conditions(text: str, condition: str) -> str:
+    """The conditions field with one more condition."""
+    return "; ".join([*split_conditions(text), condition])
+
+
+def preview_rows(model: "TrainedModel", where: list[str], rows: int = PREVIEW_ROWS) -> pd.DataFrame:
+    """A few synthetic rows meeting ``where``, to look at before exporting (post-processing: no ε)."""
+    from engine.app.operations import sample_rows
+
+    return sample_rows(model, rows, where)
 
 
 def split_conditions(text: str) -> list[str]:
@@ -279,14 +334,16 @@ def figure_title(key: str) -> str:
 
 
 def quality_report(model: "TrainedModel", real: pd.DataFrame, synthetic: pd.DataFrame, *, target: str | None,
-                   ledger_total: float | None = None, training_log: list | None = None) -> QualityReport:
-    """The quality and privacy report of ``model`` for the Report page (reads real rows: not DP)."""
+                   holdout: pd.DataFrame | None = None, ledger_total: float | None = None,
+                   training_log: list | None = None) -> QualityReport:
+    """The quality and privacy report of ``model`` for the Report page (reads real rows: not DP):
+    ``real`` the rows it trained on, ``holdout`` rows kept out of its training (else ``real`` is split)."""
     from engine.app.operations import report
     from engine.evaluation.figures import figures, png_bytes
     from engine.evaluation.html import summary_rows
 
-    result = report(real, synthetic, model.schema, target=target, model=model, ledger_total=ledger_total,
-                    training_log=training_log)
+    result = report(real, synthetic, model.schema, target=target, holdout=holdout, model=model,
+                    ledger_total=ledger_total, training_log=training_log)
     figs = figures(result)
     return QualityReport(result, figs, {key: png_bytes(fig, dpi=90) for key, fig in figs.items()},
                          summary_rows(result))

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from engine.app import presenters
+from engine.app import declaring, holdout, presenters, tables
 from engine.errors import DoppelInputError, TrainingCancelled
 from engine.io import LoadedTable
 from engine.run import CancelToken, EventCallback, Progress, RunConfig
@@ -43,23 +43,40 @@ class OpenedTable:
     table: LoadedTable
     schema: Schema
     summary: presenters.TableSummary
-    ledger: Any                 # operations.LedgerStatus
-    checkpoint: Path | None     # an interrupted run's checkpoint on this table
+    ledger: tables.LedgerStatus
     default_delta: float        # δ a run on this table gets unless the user sets one
+    split: holdout.ReportSplit  # the rows a run trains on, and those kept aside for the report
     model: Any = None           # the model the match below was checked for
     model_matches: bool = False
 
 
-def open_table(path: str | Path, sheet: str | None = None, model: Any = None) -> OpenedTable:
-    """Read a table, infer its schema, look up its ledger and any interrupted run, and whether
-    ``model`` (the window's current one) was trained on it (slow: call it in a worker)."""
+def open_table(path: str | Path, sheet: str | None = None, model: Any = None, dataset: str = "") -> OpenedTable:
+    """Read a table, infer its schema, look up its ledger (under the dataset name, if one is given),
+    draw the rows kept aside for the report, and check whether ``model`` (the window's current one)
+    was trained on it (slow: call it in a worker). The training stack is not loaded for this: an
+    interrupted run's checkpoint is looked up afterwards (:func:`read_ledger`)."""
+    table = tables.load_table(path, sheet)
+    name = dataset or None
+    return OpenedTable(table, tables.schema_for(table), presenters.summarize(table), tables.ledger_status(table, name),
+                       presenters.default_delta(len(table.frame)), holdout.keep_aside(table.frame), model,
+                       model is not None and tables.model_matches(model, table, name))
+
+
+@dataclass(frozen=True)
+class LedgerView:
+    """The ledger's answer for a table under a dataset name: its status and any interrupted run."""
+
+    status: tables.LedgerStatus
+    checkpoint: Path | None
+
+
+def read_ledger(table: LoadedTable, dataset: str = "") -> LedgerView:
+    """The table's ledger under ``dataset`` (its name in the ledger; empty: the table itself) and
+    any interrupted run's checkpoint (loads the training stack: call it in a worker)."""
     from engine.app import operations
 
-    table = operations.load_table(path, sheet)
-    return OpenedTable(table, operations.schema_for(table), presenters.summarize(table),
-                       operations.ledger_status(table), operations.find_checkpoint(table),
-                       presenters.default_delta(len(table.frame)), model,
-                       model is not None and operations.model_matches(model, table))
+    name = dataset or None
+    return LedgerView(tables.ledger_status(table, name), operations.find_checkpoint(table, name))
 
 
 @dataclass(frozen=True)
@@ -72,11 +89,11 @@ class OpenedModel:
     report_frame: pd.DataFrame | None
 
 
-def open_model(path: str | Path, table: LoadedTable | None) -> OpenedModel:
+def open_model(path: str | Path, table: LoadedTable | None, dataset: str = "") -> OpenedModel:
     from engine.app import operations
 
     model = operations.open_model(path)
-    matches = table is not None and operations.model_matches(model, table)
+    matches = table is not None and tables.model_matches(model, table, dataset or None)
     frame = presenters.report_sample(model, len(table.frame)) if matches else None
     return OpenedModel(model, matches, frame)
 
@@ -88,6 +105,40 @@ class RunRequest:
     table: LoadedTable
     schema: Schema
     config: RunConfig
+    rows: pd.DataFrame          # the rows it trains on (the table without those kept aside)
+    holdout: pd.DataFrame | None = None   # the rows kept aside for the report
+    dataset: str = ""           # the dataset's name in the ledger (empty: the table itself)
+    resume: Path | None = None  # an interrupted run's checkpoint to continue
+
+
+@dataclass(frozen=True)
+class ForecastRequest:
+    """A forecast to compute: the training rows, a copy of the schema, the run's settings."""
+
+    rows: pd.DataFrame
+    schema: Schema
+    config: RunConfig
+    generation: int
+
+
+def compute_forecast(request: ForecastRequest) -> Any:
+    """The forecast (:class:`engine.app.forecast.Forecast`), or the one-line reason there is none
+    (slow the first time: call it in a worker)."""
+    from engine.app.forecast import forecast
+
+    try:
+        return forecast(request.rows, request.schema, request.config)
+    except DoppelInputError as error:
+        return str(error)
+
+
+@dataclass(frozen=True)
+class RunPlanned:
+    """Sent first by :func:`run_training`: the run's settings (a resumed run's come from its
+    checkpoint) and the ε its preprocessing spends, where its ε curve starts."""
+
+    config: RunConfig
+    preprocessing_epsilon: float
 
 
 @dataclass(frozen=True)
@@ -96,28 +147,42 @@ class FinishedRun:
 
     outcome: str                # "finished", "cancelled" or "failed"
     message: str
-    ledger: Any                 # operations.LedgerStatus after the run
+    ledger: tables.LedgerStatus   # after the run
     model: Any = None           # TrainedModel when finished
     report_frame: pd.DataFrame | None = None
+    checkpoint: Path | None = None        # a checkpoint left to resume (a cancelled run leaves none)
 
 
 def run_training(request: RunRequest, on_event: EventCallback | None = None,
                  cancel: CancelToken | None = None) -> FinishedRun:
-    """Train, record the ε spent, draw the Report page's sample, and read the ledger back (slow:
-    call it in a worker; ``on_event`` is called in that thread)."""
+    """Plan, train, record the ε spent, draw the Report page's sample, and read the ledger back
+    (slow: call it in a worker; ``on_event`` is called in that thread, first with a :class:`RunPlanned`)."""
     from engine.app import operations
+    from engine.app.forecast import preprocessing_epsilon
+    from engine.training import plan_run
 
-    table = request.table
+    table, name = request.table, request.dataset or None
+    schema, config = request.schema, request.config
+
+    def ended(outcome: str, message: str, model: Any = None) -> FinishedRun:
+        frame = presenters.report_sample(model, len(request.rows)) if model is not None else None
+        return FinishedRun(outcome, message, tables.ledger_status(table, name), model, frame,
+                           operations.find_checkpoint(table, name))
+
     try:
-        model = operations.train_model(table, request.schema, request.config, on_event=on_event, cancel=cancel)
+        if request.resume is not None:
+            schema, config = operations.resume_settings(request.resume, schema, config.device)
+        if on_event is not None:
+            on_event(RunPlanned(config, preprocessing_epsilon(plan_run(schema, config))))  # type: ignore[arg-type]
+        model = operations.train_model(table, schema, config, dataset=name, train_on=request.rows,
+                                       resume=request.resume, on_event=on_event, cancel=cancel)
     except TrainingCancelled as stop:
-        return FinishedRun("cancelled", str(stop), operations.ledger_status(table))
+        return ended("cancelled", str(stop))
     except DoppelInputError as error:
-        return FinishedRun("failed", str(error), operations.ledger_status(table))
+        return ended("failed", str(error))
     s = model.summary
-    return FinishedRun("finished", f"Finished: ε = {s.epsilon_spent:.4f} (δ = {s.delta:.1e}, {s.accountant}), "
-                                   f"{s.facts.get('steps', 0)} steps.",
-                       operations.ledger_status(table), model, presenters.report_sample(model, len(table.frame)))
+    return ended("finished", f"Finished: ε = {s.epsilon_spent:.4f} (δ = {s.delta:.1e}, {s.accountant}), "
+                             f"{s.facts.get('steps', 0)} steps.", model)
 
 
 # ---------------------------------------------------------------------------------------- state
@@ -131,6 +196,8 @@ class RunChoices:
     preprocessing_fraction: float = RunConfig.preprocessing_fraction
     epochs: int = RunConfig.epochs
     device: str = RunConfig.device
+    dataset: str = ""                     # the dataset's name in the ledger; empty = the table itself
+    keep_aside: bool = True               # keep the report's holdout out of training
 
     def config(self) -> RunConfig:
         """The run's config (raises DoppelInputError for a δ that is not a number)."""
@@ -150,35 +217,47 @@ class Session:
     table: LoadedTable | None = None
     summary: presenters.TableSummary | None = None
     default_delta: float | None = None
+    split: holdout.ReportSplit | None = None   # the rows kept aside for the report (when chosen)
     inferred: dict | None = None          # the schema as inferred, for "reset"
     schema: Schema | None = None          # the schema being edited
     schema_error: str | None = None
-    ledger: Any = None                    # operations.LedgerStatus of the table
-    checkpoint: Path | None = None
+    proposals: dict[str, declaring.Proposal] = field(default_factory=dict)   # name suggestions that fit
+    forecast: Any = None                  # forecast.Forecast of the schema and choices, when computed
+    forecast_error: str | None = None
+    forecast_generation: int = 0          # bumped whenever the schema or a choice changes the forecast
+    ledger: tables.LedgerStatus | None = None   # of the dataset (the table, or the name the user gave)
+    checkpoint: Path | None = None        # an interrupted run's checkpoint (Resume)
     choices: RunChoices = field(default_factory=RunChoices)
     run: RunConfig | None = None          # the run in progress
     progress: list[Progress] = field(default_factory=list)    # the current (or last) run's Progress events
     live_epsilon: float | None = None
+    preprocessing_epsilon: float | None = None   # where the current (or last) run's ε curve starts
     model: Any = None                     # the current TrainedModel
     model_matches_table: bool = False     # the model was trained on the loaded table
-    report_frame: pd.DataFrame | None = None   # synthetic rows for the Report page
+    report_real: pd.DataFrame | None = None      # the real rows the model trained on (the report's real side)
+    report_holdout: pd.DataFrame | None = None   # rows kept out of its training, when there are
+    report_frame: pd.DataFrame | None = None     # synthetic rows for the Report page
     report: presenters.QualityReport | None = None
+    _request: RunRequest | None = None
 
     # ------------------------------------------------------------------ table and schema
     def set_table(self, opened: OpenedTable) -> None:
-        self.table, self.summary, self.ledger, self.checkpoint = (opened.table, opened.summary, opened.ledger,
-                                                                  opened.checkpoint)
-        self.default_delta = opened.default_delta
+        """A table was opened; its interrupted run, if any, is found afterwards (:meth:`set_ledger`)."""
+        self.table, self.summary, self.ledger, self.checkpoint = opened.table, opened.summary, opened.ledger, None
+        self.default_delta, self.split = opened.default_delta, opened.split
+        self.choices.keep_aside = holdout.keeps_aside_by_default(len(opened.table.frame))
         self.inferred = opened.schema.to_json()
         if self.model is not None:
             matches = opened.model is self.model and opened.model_matches
             if not matches:
                 self.report_frame, self.report = None, None
             self.model_matches_table = matches
+            self.report_real, self.report_holdout = (opened.table.frame, None) if matches else (None, None)
         self.set_schema(opened.schema)
 
     def set_schema(self, schema: Schema) -> None:
-        """Take an edited (or loaded) schema and check it as the engine would read it back."""
+        """Take an edited (or loaded) schema and check it as the engine would read it back; the
+        name suggestions that fit it are found again and its forecast is out of date."""
         self.schema = schema
         try:
             presenters.validate_schema(schema)
@@ -186,6 +265,8 @@ class Session:
             self.schema_error = str(error)
         else:
             self.schema_error = None
+        self.proposals = declaring.proposals(schema, self.table.frame) if self.table is not None else {}
+        self.invalidate_forecast()
 
     def load_schema(self, path: str | Path) -> None:
         """A schema file saved earlier, checked against the loaded table (raises DoppelInputError)."""
@@ -198,6 +279,18 @@ class Session:
         if self.inferred is not None:
             self.set_schema(Schema.from_json(self.inferred, "inferred schema"))
 
+    def accept_suggestions(self, names: list[str] | None = None) -> list[str]:
+        """Declare the name suggestions of ``names`` (all by default); returns the columns declared."""
+        assert self.schema is not None
+        accepted = declaring.accept(self.schema, self.proposals, names)
+        self.set_schema(self.schema)
+        return accepted
+
+    def confirm_all(self) -> None:
+        """Declare every column's facts as shown (nothing is then measured to decide them)."""
+        assert self.schema is not None
+        self.set_schema(self.schema.declare_all())
+
     def schema_status(self) -> tuple[str, bool]:
         """One line for the Columns page, and whether the schema can be trained."""
         if self.schema is None:
@@ -205,11 +298,70 @@ class Session:
         if self.schema_error:
             return self.schema_error, False
         learned, out = len(self.schema.learned), len(self.schema.output)
-        return (f"{learned} columns learned, {out} in the output, {len(self.schema.columns) - out} excluded.", True)
+        return (f"{learned} columns set to learn, {out} in the output, {len(self.schema.columns) - out} excluded.",
+                True)
+
+    def declaration_note(self) -> str:
+        """What the Columns page says about declared and measured columns."""
+        if self.schema is None:
+            return ""
+        measured = declaring.undeclared(self.schema)
+        if not measured:
+            return ("Every column is declared: its facts are public (stored with the model) and nothing is spent to "
+                    "decide them. Declare only what you know without looking at the data.")
+        return (f"{len(measured)} of {len(self.schema.columns)} columns will be measured under DP: a private survey "
+                "decides their kind, format and range (what you see for them is a local guess, never stored). "
+                "Declared facts are public and cost nothing: declare only what you know without looking at the data.")
+
+    # ------------------------------------------------------------------ rows, forecast, ledger
+    def training_rows(self) -> pd.DataFrame | None:
+        """The rows a run trains on: the table without those kept aside, when the user keeps them."""
+        if self.table is None:
+            return None
+        return self.split.train if self.choices.keep_aside and self.split is not None else self.table.frame
+
+    def keep_aside_text(self) -> str:
+        """The keep-aside option in words, with its row counts."""
+        if self.split is None:
+            return f"Keep {holdout.HOLDOUT_SHARE:.0%} of rows aside for the report"
+        return (f"Keep {self.split.share:.0%} of rows aside for the report ({len(self.split.holdout):,} rows; "
+                f"training uses {len(self.split.train):,})")
+
+    def invalidate_forecast(self) -> None:
+        """The schema or a choice changed: the forecast shown no longer holds."""
+        self.forecast, self.forecast_error = None, None
+        self.forecast_generation += 1
+
+    def forecast_request(self) -> ForecastRequest | None:
+        """What a forecast of the current schema and choices needs, or None when there is nothing to
+        forecast or a choice is not valid (then :attr:`forecast_error` says why)."""
+        rows = self.training_rows()
+        if rows is None or self.schema is None or self.schema_error:
+            return None
+        try:
+            config = self.choices.config()
+        except DoppelInputError as error:
+            self.forecast_error = str(error)
+            return None
+        return ForecastRequest(rows, copy.deepcopy(self.schema), config, self.forecast_generation)
+
+    def set_forecast(self, request: ForecastRequest, found: Any) -> bool:
+        """Take a forecast computed for ``request`` (a str: the reason there is none); False when the
+        schema or choices changed meanwhile (it is dropped)."""
+        if request.generation != self.forecast_generation:
+            return False
+        self.forecast, self.forecast_error = (None, found) if isinstance(found, str) else (found, None)
+        return True
+
+    def set_ledger(self, view: LedgerView) -> None:
+        self.ledger, self.checkpoint = view.status, view.checkpoint
 
     # ------------------------------------------------------------------ steps and readout
     def can_train(self) -> bool:
         return self.table is not None and self.schema is not None and self.schema_error is None
+
+    def can_resume(self) -> bool:
+        return self.can_train() and self.checkpoint is not None and self.run is None
 
     def available(self, step: str) -> bool:
         """Whether the window's ``step`` (a name in :data:`STEPS`) can be opened now."""
@@ -228,7 +380,8 @@ class Session:
         else:
             parts.append(f"ε planned: {self.choices.epsilon:g}")
         if self.ledger is not None:
-            parts.append(f"table total {self.ledger.total:.2f} / ceiling {self.ledger.ceiling:g}")
+            what = f"dataset '{self.choices.dataset}'" if self.choices.dataset else "table"
+            parts.append(f"{what} total {self.ledger.total:.2f} / ceiling {self.ledger.ceiling:g}")
         return "   ·   ".join(parts)
 
     def ceiling_warning(self) -> str:
@@ -245,8 +398,9 @@ class Session:
         return self.ledger.total if self.ledger is not None else None
 
     # ------------------------------------------------------------------ training and model
-    def start_run(self) -> RunRequest:
-        """Freeze the next run: the table, a copy of the schema and the config from the choices.
+    def start_run(self, resume: bool = False) -> RunRequest:
+        """Freeze the next run: the table, the rows it trains on, a copy of the schema and the config
+        from the choices (``resume``: continue the interrupted run, with the settings it started with).
 
         Raises DoppelInputError when there is nothing to train or a choice is not valid.
         """
@@ -254,9 +408,21 @@ class Session:
             raise DoppelInputError("Open a table first.")
         if self.schema_error:
             raise DoppelInputError(self.schema_error)
-        request = RunRequest(self.table, copy.deepcopy(self.schema), self.choices.config())
-        self.run, self.live_epsilon, self.progress = request.config, 0.0, []
+        if resume and self.checkpoint is None:
+            raise DoppelInputError("There is no interrupted run of this table to resume.")
+        rows = self.training_rows()
+        assert rows is not None
+        kept = self.split.holdout if self.choices.keep_aside and self.split is not None else None
+        request = RunRequest(self.table, copy.deepcopy(self.schema), self.choices.config(), rows, kept,
+                             self.choices.dataset, self.checkpoint if resume else None)
+        self.run, self.live_epsilon, self.progress, self.preprocessing_epsilon = request.config, 0.0, [], None
+        self._request = request
         return request
+
+    def planned(self, event: RunPlanned) -> None:
+        """The run's settings as it trains them, and the ε its preprocessing spends."""
+        self.run, self.live_epsilon, self.preprocessing_epsilon = event.config, event.preprocessing_epsilon, \
+            event.preprocessing_epsilon
 
     def add_progress(self, event: Progress) -> None:
         self.live_epsilon = event.epsilon_spent
@@ -266,18 +432,31 @@ class Session:
         """The run ended (``None``: it failed without a result, e.g. a bug); its model becomes the
         window's model when it finished."""
         self.run, self.live_epsilon = None, None
+        request, self._request = self._request, None
         if finished is None:
             return
-        self.ledger = finished.ledger
-        if finished.model is not None:
+        self.ledger, self.checkpoint = finished.ledger, finished.checkpoint
+        if finished.model is not None and request is not None:
             self.model, self.report_frame, self.report = finished.model, finished.report_frame, None
+            self.report_real, self.report_holdout = request.rows, request.holdout
             self.model_matches_table = True
 
     def set_opened_model(self, opened: OpenedModel) -> None:
         self.model, self.report_frame, self.report = opened.model, opened.report_frame, None
         self.model_matches_table = opened.matches_table
+        self.report_real = self.table.frame if opened.matches_table and self.table is not None else None
+        self.report_holdout = None
         self.progress = []
 
     def report_ready(self) -> bool:
         """A report needs the model, a synthetic sample and the very table the model was trained on."""
-        return self.model is not None and self.report_frame is not None and self.model_matches_table
+        return (self.model is not None and self.report_frame is not None and self.report_real is not None
+                and self.model_matches_table)
+
+    def report_basis(self) -> str:
+        """What the Report page measures against, in words."""
+        if self.report_holdout is not None and self.report_real is not None:
+            return (f"Measured against the {len(self.report_holdout):,} rows kept aside before training (the model "
+                    f"never saw them); the model trained on the other {len(self.report_real):,}.")
+        return ("The model was trained on the whole table, so the report splits it 80/20 itself and its holdout was "
+                "seen in training: utility may be overstated. Keep 20 % aside (Train page) for a sound report.")

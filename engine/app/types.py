@@ -8,7 +8,7 @@ from engine.errors import DoppelInputError
 from engine.io import LoadedTable
 from engine.privacy.ledger import data_home
 from engine.run import CancelToken, LogMessage, Progress
-from engine.schema import Kind, Role, Schema
+from engine.schema import FAKE_PROVIDERS, Kind, Role, Schema
 
-__all__ = ["CancelToken", "DoppelInputError", "Kind", "LoadedTable", "LogMessage", "Progress", "Role", "Schema",
-           "data_home"]
+__all__ = ["FAKE_PROVIDERS", "CancelToken", "DoppelInputError", "Kind", "LoadedTable", "LogMessage", "Progress",
+           "Role", "Schema", "data_home"]

@@ -95,3 +95,17 @@ def shot(qtbot):  # noqa: ANN001
         return path
 
     return save
+
+
+@pytest.fixture
+def shots(shot):  # noqa: ANN001
+    """Screenshots of the window in the light and the dark theme: NAME.png and NAME-dark.png."""
+
+    def save(window, name: str) -> None:  # noqa: ANN001
+        theme = window.theme
+        for mode, suffix in (("light", ""), ("dark", "-dark")):
+            window.set_theme(mode)
+            shot(window, name + suffix)
+        window.set_theme(theme)
+
+    return save

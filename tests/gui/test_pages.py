@@ -8,15 +8,21 @@ import sys
 from desktop_app.main_window import MainWindow
 from desktop_app.pages import PAGES, ColumnsPage, DataPage, PrivacyPage, TrainPage
 from desktop_app.qt import QKeySequence, QSettings, Qt
+from desktop_app.widgets.table_models import SchemaModel
 from engine.app.session import STEPS
+from engine.io.fingerprint import row_digests
+from engine.privacy.ledger import Ledger
 
 
-def test_schema_edits_go_through_the_engine(demo_window, messages):  # noqa: ANN001
+def test_schema_edits_go_through_the_engine_and_declare_their_column(demo_window, messages):  # noqa: ANN001
     win, session = demo_window, demo_window.session
     model = win.page(ColumnsPage).model
     row = session.schema.names.index("department")
-    assert model.setData(model.index(row, 2), "drop")
-    assert session.schema["department"].role.value == "drop"
+    assert model.data(model.index(row, 1)) == SchemaModel.MEASURED
+    assert model.setData(model.index(row, 3), "drop")
+    assert session.schema["department"].role.value == "drop" and session.schema["department"].declared
+    assert model.data(model.index(row, 1)) == SchemaModel.DECLARED
+    assert model.setData(model.index(row, 1), SchemaModel.MEASURED) and not session.schema["department"].declared
     # a public bound that is not a number: the engine's message in a dialog
     salary = session.schema.names.index("salary")
     assert not model.setData(model.index(salary, 5), "lots")
@@ -25,12 +31,13 @@ def test_schema_edits_go_through_the_engine(demo_window, messages):  # noqa: ANN
     assert session.schema["salary"].public_min == 20000.0
     # free text cannot be learned: the step is refused with the engine's message
     email = session.schema.names.index("email")
-    assert model.setData(model.index(email, 2), "learn")
+    assert model.setData(model.index(email, 3), "learn")
     assert session.schema_error and "cannot be learned" in session.schema_error
     assert win.page(ColumnsPage).status.text() == session.schema_error
     assert not win.page(TrainPage).start_button.isEnabled()
     win.page(ColumnsPage).reset_button.click()
     assert session.schema_error is None and session.schema["email"].role.value == "identifier"
+    assert not any(c.declared for c in session.schema.columns)
     assert win.page(TrainPage).start_button.isEnabled()
 
 
@@ -51,6 +58,29 @@ def test_steps_pages_and_labels_follow_the_one_list(window):  # noqa: ANN001
     for step in STEPS:
         window.go(step.name)
         assert window.stack.currentWidget().step == step.name
+
+
+def test_the_dataset_name_keys_the_ledger_and_a_lookalike_is_warned(demo_window, qtbot, shots):  # noqa: ANN001
+    win, session = demo_window, demo_window.session
+    # last month's export of the same staff, trained under the name 'March'
+    ledger, table = Ledger(), session.table
+    march = ledger.key(table.fingerprint, "March")
+    ledger.remember(march, "employees.csv (dataset 'March')", list(table.frame.columns),
+                    ledger.sketch(row_digests(table.frame)))
+    ledger.record(march, 1.5, 1e-5, "march.doppel")
+    win.go("privacy")
+    page = win.page(PrivacyPage)
+    page.dataset.setText("April")
+    page.dataset.editingFinished.emit()
+    qtbot.waitUntil(lambda: session.ledger.warning is not None and page.lookalike.isVisible(), timeout=30_000)
+    assert "looks like 'employees.csv (dataset 'March')'" in page.lookalike.text()
+    assert "ε = 1.50 spent there" in page.lookalike.text()
+    assert session.choices.dataset == "April" and "dataset 'April' total 0.00" in win.readout.text()
+    shots(win, "3-privacy")
+    page.dataset.setText("March")
+    page.dataset.editingFinished.emit()
+    qtbot.waitUntil(lambda: "dataset 'March' total 1.50" in win.readout.text(), timeout=30_000)
+    assert "ε already spent on dataset 'March': <b>1.50</b> in 1 run(s)" == page.spent.text()
 
 
 def test_privacy_page_shows_meaning_delta_and_ledger(demo_window, qtbot):  # noqa: ANN001

@@ -10,11 +10,14 @@ import time
 import pandas as pd
 import pytest
 
-from desktop_app.pages import ColumnsPage, DataPage, ExportPage, PrivacyPage, ReportPage, TrainPage
+from desktop_app.pages import DataPage, ExportPage, PrivacyPage, ReportPage, TrainPage
 from desktop_app.qt import Qt, QTimer
 from engine.app import operations
 from engine.errors import DoppelInputError
-from engine.run import Progress
+from engine.run import Progress, RunConfig
+from tests.conftest import DEMO
+
+SMALL = dict(device="cpu", settings=dict(generator_hidden=(32, 32), discriminator_hidden=(32, 32), noise_dim=16))
 
 
 @pytest.fixture
@@ -40,78 +43,115 @@ def wait_for_first_epoch(qtbot, window) -> None:  # noqa: ANN001
     qtbot.waitUntil(lambda: len(window.session.progress) >= 1, timeout=120_000)
 
 
-def test_end_to_end(demo_window, qtbot, messages, tmp_path, shot, no_network):  # noqa: ANN001
+def test_end_to_end(demo_window, qtbot, messages, tmp_path, shots, no_network):  # noqa: ANN001
     win, session = demo_window, demo_window.session
     data = win.page(DataPage)
     assert session.summary.rows == 2000 and data.model.rowCount() == 2000
     assert data.model.columnCount() == 19
-    shot(win, "1-data")
+    shots(win, "1-data")
 
-    win.go("columns")  # keep the inferred schema
-    columns = win.page(ColumnsPage)
+    win.go("columns")  # keep the inferred schema: every column measured under DP
     assert session.schema_error is None
     assert session.schema["email"].role.value == "identifier"
-    columns.view.selectRow(session.schema.names.index("salary"))
-    assert columns.histogram.draws >= 1
-    shot(win, "2-columns")
 
     win.go("privacy")
     win.page(PrivacyPage).preset_buttons["Balanced"].click()
     assert session.choices.epsilon == 3.0
-    shot(win, "3-privacy")
 
     win.go("train")
     train = win.page(TrainPage)
+    # before the first run: the rows kept aside, and plots that say what they will show
+    assert train.keep_aside.isChecked() and "400 rows; training uses 1,600" in train.keep_aside.text()
+    assert train.plot.placeholders[train.plot.loss_ax].get_visible()
+    assert train.plot.placeholders[train.plot.eps_ax].get_visible()
+    assert not train.plot.loss_ax.get_xticks().size and not train.resume_button.isVisible()
+    shots(win, "4-train-empty")
     train.epochs.setValue(2)
     with qtbot.waitSignal(train.stopped, timeout=240_000) as stopped:
         qtbot.mouseClick(train.start_button, Qt.LeftButton)
     assert stopped.args == ["finished"], messages
     model = session.model
-    # one line per loss series the engine named, one point per epoch
-    series = set(session.progress[-1].losses)
+    # one line per loss series the engine named, one point per epoch reported
+    series, epochs = set(session.progress[-1].losses), len(session.progress)
     assert series and set(train.plot.loss_lines) == series
-    assert all(len(line.get_xdata()) == 2 for line in train.plot.loss_lines.values())
-    assert len(train.plot.eps_line.get_xdata()) == 3          # the origin and one point per epoch
+    assert all(len(line.get_xdata()) == epochs for line in train.plot.loss_lines.values())
+    assert not train.plot.placeholders[train.plot.loss_ax].get_visible()
+    # the ε curve starts at step 0 with what the preprocessing spent, then one point per epoch
+    assert len(train.plot.eps_line.get_xdata()) == epochs + 1 and train.plot.steps[0] == 0
+    assert train.plot.eps[0] == pytest.approx(model.summary.preprocessing_epsilon) and train.plot.eps[0] > 0.5
     # the live curve is this run's spend; the model's ε is the plan's bound (≥ it, within 3)
     assert train.plot.eps[-1] == pytest.approx(session.progress[-1].epsilon_spent)
     assert train.plot.eps[-1] <= model.summary.epsilon_spent <= 3.0 and model.summary.epsilon_spent > 2.9
-    # the persistent readout shows the engine's ε, and the ledger recorded it
+    # it trained on the 1,600 rows not kept aside (n̂ is noisy), and the ledger counts the table
+    assert abs(model.summary.rows_estimate - 1600) < 200
     assert f"ε spent: {model.summary.epsilon_spent:.2f}" in win.readout.text()
     assert operations.ledger_status(session.table).total == pytest.approx(model.summary.epsilon_spent)
     assert f"table total {model.summary.epsilon_spent:.2f}" in win.readout.text()
-    shot(win, "4-train")
-    win.set_theme("dark")
-    shot(win, "4-train-dark")
-    win.set_theme("light")
+    shots(win, "4-train")
 
-    # the first visit to Report computes the engine's report in the background
+    # the first visit to Report computes the engine's report in the background, against the kept rows
     page = win.page(ReportPage)
     with qtbot.waitSignal(page.computed, timeout=120_000) as computed:
         win.go("report")
     report = computed.args[0]
+    assert (report.result.rows_real, report.result.rows_holdout) == (1600, 400)
+    assert not any("No separate holdout" in w for w in report.result.warnings)
+    assert page.basis.text().startswith("Measured against the 400 rows kept aside before training")
     assert page.target.currentData() == "attrition"       # the binary column guessed as the target
     assert report.result.utility is not None and report.result.utility.target == "attrition"
     assert {name for name, _ in report.result.run.losses} == series   # the training figure names each series
     qtbot.waitUntil(lambda: not page.computing)
-    shown = [[page.measures.item(i, j).text() for j in range(3)] for i in range(page.measures.rowCount())]
-    assert shown == [[r.title, r.value, r.band] for r in report.rows] and len(shown) >= 6
+    shown_rows = [[page.measures.item(i, j).text() for j in range(3)] for i in range(page.measures.rowCount())]
+    assert shown_rows == [[r.title, r.value, r.band] for r in report.rows] and len(shown_rows) >= 6
     assert any(r.title.startswith("Column distributions") and r.band in ("excellent", "good", "fair", "poor")
                for r in report.rows)
     assert "Bands:" in page.measures.item(0, 0).toolTip()
     assert "noise multiplier σ" in page.facts.text() and "DP-SGD steps" in page.facts.text()
     assert page.picture.count() == len(report.pngs) and not page.image.pixmap().isNull()
     assert any("not covered by differential privacy" in label.text() for label in page.findChildren(type(page.status)))
-    shot(win, "5-report")
+    shots(win, "5-report")
     page.picture.setCurrentIndex(page.picture.findData("training"))
-    shot(win, "5-report-training")
+    shots(win, "5-report-training")
     saved = tmp_path / "report.html"
     page.save_report_to(saved)
     qtbot.waitUntil(lambda: saved.exists() and not win.tasks, timeout=60_000)
     assert "Not covered by differential privacy" in saved.read_text(encoding="utf-8")
 
-    win.go("export")
+    # Export: a preview of 20 rows that follows the conditions built in the editor
     export = win.page(ExportPage)
+    with qtbot.waitSignal(export.previewed, timeout=60_000):
+        win.go("export")
+    assert export.preview_model.rowCount() == 20
+    assert [export.condition_column.itemText(i) for i in range(export.condition_column.count())] == \
+        [c.name for c in model.encoder.columns]
+    # (which columns a run learns, and which labels it releases, depends on its DP surveys)
+    number = next(c.name for c in model.encoder.columns if model.schema[c.name].kind.numeric)
+    export.condition_column.setCurrentText(number)
+    assert [export.condition_operator.itemText(i) for i in range(export.condition_operator.count())] == \
+        ["=", "!=", "<", "<=", ">", ">="]
+    assert export.condition_value.count() == 0 and export.condition_hint.text().startswith(
+        model.schema[number].expected())
+    labelled = next(c for c in model.encoder.columns if len(c.released_labels() or ()) > 1)
+    released = labelled.released_labels()
+    export.condition_column.setCurrentText(labelled.name)
+    assert [export.condition_operator.itemText(i) for i in range(export.condition_operator.count())] == ["=", "!="]
+    assert [export.condition_value.itemText(i) for i in range(export.condition_value.count())] == released
+    export.condition_value.setCurrentText(released[0])
+    with qtbot.waitSignal(export.previewed, timeout=60_000):
+        export.add_condition.click()
+    assert export.conditions.text() == f"{labelled.name}={released[0]}"
+    column = [export.preview_model.headerData(i, Qt.Horizontal) for i in range(export.preview_model.columnCount())
+              ].index(labelled.name)
+    assert {export.preview_model.index(r, column).data() for r in range(20)} == {released[0]}
+    export.conditions.setText(f"{labelled.name}=Nowhere")
+    qtbot.waitUntil(lambda: export.preview_status.text().startswith("No preview:"), timeout=60_000)
+    assert "not a value this model can produce" in export.preview_status.text()
+    export.conditions.setText(f"{labelled.name}={released[0]}")
+    qtbot.waitUntil(lambda: export.preview_status.text().startswith("20 fresh synthetic rows"), timeout=60_000)
+    shots(win, "6-export")
+
     out = tmp_path / "synthetic.csv"
+    export.conditions.clear()
     export.rows.setValue(500)
     export.path.setText(str(out))
     with qtbot.waitSignal(export.exported, timeout=60_000):
@@ -120,7 +160,6 @@ def test_end_to_end(demo_window, qtbot, messages, tmp_path, shot, no_network):  
     assert list(frame.columns) == [c.name for c in model.schema.output]
     assert len(frame) == 500
     assert not {"employee_id", "full_name", "email"} & set(frame.columns)
-    shot(win, "6-export")
 
     # conditional export, then the model bundle round trip
     conditioned = tmp_path / "sales.csv"
@@ -136,7 +175,68 @@ def test_end_to_end(demo_window, qtbot, messages, tmp_path, shot, no_network):  
     qtbot.waitUntil(lambda: session.model is not model and not win.tasks, timeout=30_000)
     assert session.model.summary.epsilon_spent == pytest.approx(model.summary.epsilon_spent)
     assert session.model_matches_table and session.report_ready()   # its run is in this table's ledger
+    assert session.report_holdout is None and "splits it 80/20 itself" in session.report_basis()
     assert messages == []
+
+
+@pytest.mark.xfail(strict=True, reason="engine: Progress.epochs is ceil(steps / round(1/q)) with q planned for the "
+                   "size class of n̂ (800 here: q = 0.08, 2 asked → 25 steps at 12 per epoch → 3 shown); reported "
+                   "to the lead")
+def test_the_epoch_count_shown_is_the_one_asked(window, qtbot, tmp_path):  # noqa: ANN001
+    path = tmp_path / "staff.csv"     # 1,200 rows to train on: n̂ lies well inside the 800-row size class
+    path.write_text("".join(DEMO.read_text(encoding="utf-8").splitlines(keepends=True)[:1501]), encoding="utf-8")
+    with qtbot.waitSignal(window.page(DataPage).table_loaded, timeout=60_000):
+        window.page(DataPage).open_table(path)
+    train = window.page(TrainPage)
+    window.go("train")
+    train.epochs.setValue(2)
+    shown: list[str] = []
+    train.run_started.connect(lambda run: run.event.connect(lambda _e: shown.append(train.eta.text())))
+    with qtbot.waitSignal(train.stopped, timeout=240_000) as stopped:
+        train.start_button.click()
+    assert stopped.args == ["finished"]
+    assert [e.epochs for e in window.session.progress] == [2, 2]
+    assert shown[-1].startswith("Epoch 2/2 ")
+
+
+def test_resume_continues_an_interrupted_run_without_spending_twice(window, qtbot, tmp_path, messages):  # noqa: ANN001
+    """A run that died after its first checkpoint (here: an error raised at its second epoch)
+    leaves a checkpoint; the Train page offers Resume, which continues it under the same ledger entry."""
+    path = tmp_path / "staff.csv"
+    path.write_text("".join(DEMO.read_text(encoding="utf-8").splitlines(keepends=True)[:301]), encoding="utf-8")
+    table = operations.load_table(path)
+    epochs: list[int] = []
+
+    class Died(Exception):
+        pass
+
+    def die_at_second_epoch(event: object) -> None:
+        if isinstance(event, Progress):
+            epochs.append(event.epoch)
+            if len(epochs) == 2:
+                raise Died
+
+    with pytest.raises(Died):
+        operations.train_model(table, operations.schema_for(table), RunConfig(epsilon=2.0, epochs=4, **SMALL),
+                               on_event=die_at_second_epoch)
+    [interrupted] = operations.ledger_status(table).entries
+    assert interrupted.resumable and operations.find_checkpoint(table) is not None
+
+    with qtbot.waitSignal(window.page(DataPage).ledger_read, timeout=120_000):
+        window.page(DataPage).open_table(path)
+    window.go("train")
+    train = window.page(TrainPage)
+    assert train.resume_button.isVisible() and train.resume_button.isEnabled()
+    train.epochs.setValue(1)              # the resumed run keeps the settings it started with
+    with qtbot.waitSignal(train.stopped, timeout=240_000) as stopped:
+        train.resume_button.click()
+    assert stopped.args == ["finished"], messages
+    assert "Resuming at step" in train.log.toPlainText()
+    assert window.session.model.summary.epsilon_target == 2.0 and {e.epochs for e in window.session.progress} == {4}
+    [entry] = operations.ledger_status(table).entries           # the same entry, updated in place
+    assert entry.run == interrupted.run and not entry.resumable
+    assert entry.epsilon == pytest.approx(window.session.model.summary.epsilon_spent)
+    assert window.session.checkpoint is None and not train.resume_button.isVisible()
 
 
 def test_cancel_stops_before_the_next_step_records_its_epsilon_and_start_works_again(demo_window, qtbot,
