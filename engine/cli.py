@@ -90,6 +90,9 @@ def _add_training_options(p: argparse.ArgumentParser) -> None:
                    help="share of ε for the row count and each column's survey and 1-way measurement "
                         "(default: chosen by table size)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="settings",
+                   help="an expert setting of the synthesizer (repeatable; VALUE in JSON, e.g. "
+                        "generator_hidden=[64,64]); an unknown NAME lists the known ones")
     p.add_argument("--synthesizer", default=RunConfig.synthesizer,
                    help=f"the model to train (default {RunConfig.synthesizer}); one of the registered synthesizers")
     p.add_argument("--seed", type=_seed, help="make the run reproducible (not for real releases: the seed reveals the noise)")
@@ -179,10 +182,22 @@ def _progress_printer(stream: TextIO):
     return show
 
 
+def _setting(text: str) -> tuple[str, object]:
+    """``NAME=VALUE`` of ``--set``: VALUE read as JSON (a bare word stays a string)."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise DoppelInputError(f"--set {text!r}: write NAME=VALUE, e.g. --set final_fit_steps=400.")
+    try:
+        return name.strip(), json.loads(value)
+    except json.JSONDecodeError:
+        return name.strip(), value.strip()
+
+
 def _config(args: argparse.Namespace) -> RunConfig:
     if args.preprocessing_share is not None and not 0 < args.preprocessing_share < 1:
         raise DoppelInputError(f"--preprocessing-share must be between 0 and 1, got {args.preprocessing_share}.")
     settings = {"batch_size": args.batch_size} if args.batch_size else {}
+    settings.update(_setting(text) for text in args.settings)
     return RunConfig(epsilon=args.epsilon, delta=args.delta, epochs=args.epochs,
                      preprocessing_fraction=args.preprocessing_share, device=args.device, seed=args.seed,
                      synthesizer=args.synthesizer, settings=settings)

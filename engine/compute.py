@@ -46,13 +46,20 @@ class ThreadChoice:
     seconds: dict[int, float]     # median seconds of one probe per candidate count
 
     def describe(self) -> str:
+        if not self.seconds:
+            return f"{self.threads} CPU thread{'s' if self.threads != 1 else ''} (fixed: a seeded run reproduces " \
+                   "only on the same thread count)"
         timings = ", ".join(f"{n}: {s * 1000:.1f} ms" for n, s in sorted(self.seconds.items()))
         return f"{self.threads} CPU thread{'s' if self.threads != 1 else ''} (measured per step: {timings})"
 
 
-def choose_threads(probe: Callable[[], object], repeats: int = 3) -> ThreadChoice:
-    """Time ``probe`` (one step of the real work, touching no real row) with one thread and with
-    every usable CPU, set torch to the faster count and return the choice."""
+def choose_threads(probe: Callable[[], object], repeats: int = 3, seeded: bool = False) -> ThreadChoice:
+    """Time ``probe`` (one step of the real work, touching no real row and changing nothing) with
+    one thread and with every usable CPU, set torch to the faster count and return the choice. A
+    seeded run takes one thread without timing: a timed choice would make it irreproducible."""
+    if seeded:
+        torch.set_num_threads(1)
+        return ThreadChoice(1, {})
     candidates = sorted({1, min(usable_cpus(), MAX_THREADS)})
     seconds: dict[int, float] = {}
     for threads in candidates:

@@ -117,6 +117,7 @@ def sample(model: TrainedModel, rows: int, conditions: list[Condition] | None = 
     conditions = list(conditions or [])
     for condition in conditions:
         _check_condition(condition, model)
+    seeded = seed is not None
     seed = seed if seed is not None else secrets.randbits(62)
     rng = np.random.default_rng(seed)
     generator = torch.Generator().manual_seed(seed)
@@ -126,7 +127,7 @@ def sample(model: TrainedModel, rows: int, conditions: list[Condition] | None = 
     with torch.random.fork_rng(devices=[]), torch.no_grad():
         if rows >= batch_size:
             probe = torch.Generator().manual_seed(seed + 1)
-            choice = choose_threads(lambda: model.synthesizer.sample(batch_size, None, probe))
+            choice = choose_threads(lambda: model.synthesizer.sample(batch_size, None, probe), seeded=seeded)
             emit(on_event, LogMessage(f"Sampling on {choice.describe()}."))
         torch.manual_seed(seed)
         for _ in range(max_rounds):

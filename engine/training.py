@@ -202,7 +202,7 @@ def _train(frame: pd.DataFrame, schema: Schema, config: RunConfig, source_name: 
 
     context = FitContext(accountant=accountant, epsilon_target=config.epsilon, device=device, noise=noise, init=init,
                          rows=rows, one_way_sigma=plan.for_rows(rows).sigma_pre / MEASURE_WEIGHT, on_event=on_event, cancel=cancel, checkpoint=checkpoint,
-                         seconds_before=seconds_before, started=started)
+                         seconds_before=seconds_before, started=started, seeded=config.seed is not None)
     try:
         synthesizer.fit(data, context)
     except (RuntimeError, ValueError, KeyError) as exc:

@@ -56,15 +56,20 @@ def test_inspect_shows_schema_and_json(tmp_path: Path) -> None:
 
 def test_train_sample_and_unknown_column(tmp_path: Path) -> None:
     model = tmp_path / "demo.doppel"
-    trained = run("train", str(DEMO), "--epsilon", "3", "--epochs", "2", "--seed", "1", "--model", str(model),
+    small = ["--set", "generator_hidden=[32,32]", "--set", "final_fit_steps=150", "--set", "round_fit_steps=5"]
+    trained = run("train", str(DEMO), "--epsilon", "3", "--seed", "1", "--model", str(model), *small,
                   "--json", home=tmp_path)
     assert trained.returncode == 0, trained.stderr
     summary = json.loads(trained.stdout.strip().splitlines()[-1])
-    for key in ("epsilon_spent", "delta", "noise_multiplier", "steps", "epochs", "seconds", "device",
-                "rows_per_second"):
+    for key in ("epsilon_spent", "delta", "rows_estimate", "pairs_measured", "pair_sigma", "seconds", "device"):
         assert key in summary
     assert summary["epsilon_spent"] <= 3.0 and summary["device"] == "cpu"
-    assert trained.stderr.count("epoch ") == 2, "one progress line per epoch"
+    stages = [line for line in trained.stderr.splitlines() if line.startswith("stage ")]
+    assert stages and stages[-1].startswith(f"stage {len(stages)}/{len(stages)} "), "one progress line per stage"
+
+    wrong = run("train", str(DEMO), "--epsilon", "3", "--model", str(tmp_path / "x.doppel"), "--set", "fit_steps=3",
+                home=tmp_path)
+    assert wrong.returncode == 2 and "fit_steps" in wrong.stderr and "final_fit_steps" in wrong.stderr
 
     out = tmp_path / "out.csv"
     sampled = run("sample", str(model), "--rows", "150", "--out", str(out), "--where", "department=Sales",
@@ -85,8 +90,8 @@ def test_train_sample_and_unknown_column(tmp_path: Path) -> None:
 
 def test_synthesize_writes_parquet(tmp_path: Path) -> None:
     out = tmp_path / "synthetic.parquet"
-    result = run("synthesize", str(DEMO), "--epsilon", "5", "--epochs", "1", "--rows", "100", "--out", str(out),
-                 "--seed", "2", home=tmp_path)
+    result = run("synthesize", str(DEMO), "--epsilon", "5", "--rows", "100", "--out", str(out), "--seed", "2",
+                 "--set", "generator_hidden=[32,32]", "--set", "final_fit_steps=100", home=tmp_path)
     assert result.returncode == 0, result.stderr
     assert len(pd.read_parquet(out)) == 100
 

@@ -12,7 +12,7 @@ from engine import training
 from engine.storage.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from engine.schema import infer_schema
 from engine.io import read_table
-from engine.run import RunConfig
+from engine.run import Progress, RunConfig
 from engine.synthesizers.dpgan.synthesizer import ENSEMBLE_SIZE, kept_epoch
 from engine.training import train
 from tests.conftest import GAN
@@ -41,6 +41,19 @@ def test_each_row_comes_from_one_member_in_turn(demo_model) -> None:
         for i, member in enumerate(members):
             torch.testing.assert_close(out[i::k], member(noise[i::k], cond[i::k]))
         assert not torch.allclose(members[0](noise, cond), members[-1](noise, cond)), "different epochs"
+
+
+def test_progress_counts_the_epochs_asked_for() -> None:
+    """steps = epochs / q is rounded; the epochs shown must still be the ones the user chose."""
+    frame = read_table(DEMO).frame.head(300)
+    schema = infer_schema(frame).declare_all()
+    events: list[Progress] = []
+    train(frame, schema, RunConfig(epsilon=3.0, epochs=3, seed=1, **GAN), on_event=lambda e: isinstance(e, Progress)
+          and events.append(e))
+    stages = [e for e in events if e.unit == "stage"]     # the pairs measured before DP-SGD
+    epochs = [(e.epoch, e.epochs) for e in events if e.unit == "epoch"]
+    assert [e.epoch for e in stages] == list(range(1, len(stages) + 1))
+    assert epochs == [(1, 3), (2, 3), (3, 3)] and events[-1].step == events[-1].steps
 
 
 def test_a_resumed_run_keeps_the_snapshots_of_its_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

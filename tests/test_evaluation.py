@@ -143,10 +143,11 @@ def test_run_facts_from_a_trained_model(demo_model) -> None:
     run = result.run
     assert run.epsilon == demo_model.summary.epsilon_spent and run.delta == demo_model.summary.delta
     facts = dict(run.facts)
-    assert facts["noise_multiplier"] > 0 and facts["steps"] == demo_model.summary.facts["steps"]
+    assert facts["pair_sigma"] > 0 and facts["pairs_measured"] == demo_model.summary.facts["pairs_measured"] > 0
     assert run.ledger_total == 4.5 and run.synthesizer == "dpgan"
     steps, eps = zip(*run.epsilon_curve)
-    assert steps[0] == 0 and steps[-1] == facts["steps"]
+    assert steps[0] == 0 and steps[-1] == 2 * facts["rounds"], "a choice and a measurement per round"
+    assert eps[0] == pytest.approx(demo_model.summary.preprocessing_epsilon)
     assert all(b >= a for a, b in zip(eps, eps[1:]))
     assert eps[-1] == pytest.approx(run.epsilon, rel=0.25)
     assert 0 < result.marginal < 1 and 0 <= result.privacy.mia_advantage <= 1

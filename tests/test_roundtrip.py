@@ -32,7 +32,10 @@ def _check_against_source(synthetic: pd.DataFrame, source: pd.DataFrame, schema)
             numbers = spec.values(present.astype(str) if spec.kind is Kind.DATE else present)
             low, high = real.min(), real.max()
             margin = max(abs(low), abs(high), 1.0)
-            assert numbers.min() >= low - margin and numbers.max() <= high + margin, spec.name
+            # the released range is public and may be wider than the data (a survey's decade bin):
+            # a few rows spread there by the measurement's rest, never a real share of them
+            outside = float(((numbers < low - margin) | (numbers > high + margin)).mean())
+            assert outside <= 0.05, f"{spec.name}: {outside:.1%} of values far outside the real range"
 
 
 def test_demo_table_round_trip(demo_model) -> None:
@@ -74,7 +77,7 @@ def test_seeded_runs_are_reproducible() -> None:
     schema = infer_schema(frame).declare_all()
     config = RunConfig(epsilon=2.0, epochs=2, seed=42)
     first, second = train(frame, schema, config), train(frame, schema, config)
-    assert first.summary.facts["noise_multiplier"] == second.summary.facts["noise_multiplier"]
+    assert first.summary.facts == second.summary.facts
     pd.testing.assert_frame_equal(sample(first, 200, seed=9), sample(second, 200, seed=9))
     other = train(frame, schema, RunConfig(epsilon=2.0, epochs=2, seed=43))
     assert not sample(other, 200, seed=9).equals(sample(first, 200, seed=9))

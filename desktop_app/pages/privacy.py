@@ -51,12 +51,13 @@ class PrivacyPage(Page):
         delta_row.addWidget(self.delta_hint, 1)
         form.addRow("δ (delta):", delta_row)
         self.fraction = QDoubleSpinBox()
-        self.fraction.setRange(0.05, 0.5)
+        self.fraction.setRange(0.0, 0.6)
         self.fraction.setSingleStep(0.05)
-        self.fraction.setValue(choices.preprocessing_fraction)
+        self.fraction.setSpecialValueText("automatic (by table size)")   # shown at 0: the plan's share
+        self.fraction.setValue(choices.preprocessing_fraction or 0.0)
         self.fraction.setSuffix("  of ε")
         self.fraction.setMinimumWidth(110)
-        fraction_hint = QLabel("spent on column bounds, categories and frequencies; the rest on training")
+        fraction_hint = QLabel("spent on the row count, column bounds, categories and frequencies; the rest on learning")
         fraction_hint.setObjectName("hint")
         fraction_row = QHBoxLayout()
         fraction_row.addWidget(self.fraction)
@@ -135,7 +136,7 @@ class PrivacyPage(Page):
 
     @Slot(float)
     def _fraction_changed(self, value: float) -> None:
-        self.session.choices.preprocessing_fraction = value
+        self.session.choices.preprocessing_fraction = value if value > 0 else None
         self.session.invalidate_forecast()
 
     def set_dataset(self, name: str) -> None:

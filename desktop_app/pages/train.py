@@ -167,8 +167,7 @@ class TrainPage(Page):
         elif isinstance(event, Progress):
             self.session.add_progress(event)
             self.progress.setValue(int(100 * event.step / max(event.steps, 1)))
-            self.eta.setText(f"Epoch {event.epoch}/{event.epochs} · step {event.step}/{event.steps} · "
-                             f"{event.rows_per_second:,.0f} rows/s · about {event.eta_seconds:,.0f} s left")
+            self.eta.setText(presenters.progress_line(event))
             self.plot.add(event)
             self.context.refresh_readout()
         elif isinstance(event, LogMessage):

@@ -103,12 +103,30 @@ def learned_columns(model: Any) -> list[str]:
     return [c.name for c in encoder.columns if c.warning(model.schema[c.name]) is None]
 
 
-def preprocessing_epsilon(plan: Any) -> float:
-    """ε of the plan's preprocessing (row count, surveys, measurements): where the run's ε curve starts."""
+@dataclass(frozen=True)
+class PlanNoise:
+    """The plan's preprocessing noise for a table of about ``rows`` rows (the size class it falls in)."""
+
+    survey_sigma: float
+    measure_sigma: float
+    survey_delta: float        # δ share of each survey's thresholds
+    epsilon: float             # ε of the row count, surveys and measurements
+
+
+def plan_noise(plan: Any, rows: int) -> PlanNoise:
     from engine.privacy import rdp
     from engine.privacy.accountant import curve_of
+    from engine.privacy.plan import MEASURE_WEIGHT, SURVEY_WEIGHT
 
-    return float(rdp.epsilon(curve_of(plan.preprocessing()), plan.rdp_delta))
+    sigma_pre = plan.for_rows(rows).sigma_pre
+    return PlanNoise(sigma_pre / SURVEY_WEIGHT, sigma_pre / MEASURE_WEIGHT, plan.survey_delta(),
+                     float(rdp.epsilon(curve_of(plan.preprocessing(sigma_pre)), plan.rdp_delta)))
+
+
+def preprocessing_epsilon(plan: Any, rows: int) -> float:
+    """ε of the plan's preprocessing (row count, surveys, measurements) for a table of about
+    ``rows`` rows: where the run's ε curve starts."""
+    return plan_noise(plan, rows).epsilon
 
 
 # ------------------------------------------------------------------------------------- one plan
@@ -119,14 +137,14 @@ def _forecast(frame: pd.DataFrame, schema: Schema, config: RunConfig) -> Forecas
 
     plan = plan_run(schema, config)
     rows = len(frame)
-    threshold = category_threshold(plan.survey_sigma, plan.survey_delta()) if plan.survey_delta() else 0.0
+    noise = plan_noise(plan, rows)
+    threshold = category_threshold(noise.survey_sigma, noise.survey_delta) if noise.survey_delta else 0.0
     planned = {c.name: c for c in plan.columns}
-    columns = [_column(spec, frame[spec.name], plan, planned.get(spec.name), rows) for spec in schema.columns]
-    return Forecast(config.epsilon, rows, preprocessing_epsilon(plan), plan.survey_sigma, plan.measure_sigma,
-                    threshold, columns)
+    columns = [_column(spec, frame[spec.name], noise, planned.get(spec.name), rows) for spec in schema.columns]
+    return Forecast(config.epsilon, rows, noise.epsilon, noise.survey_sigma, noise.measure_sigma, threshold, columns)
 
 
-def _column(spec: ColumnSchema, series: pd.Series, plan: Any, planned: Any, rows: int) -> ColumnForecast:
+def _column(spec: ColumnSchema, series: pd.Series, noise: PlanNoise, planned: Any, rows: int) -> ColumnForecast:
     measured = not spec.declared
     if planned is None:
         why = f"role {spec.role.value}" + (f": {spec.pii}" if spec.pii else "") if spec.declared else \
@@ -137,7 +155,7 @@ def _column(spec: ColumnSchema, series: pd.Series, plan: Any, planned: Any, rows
             spec.check_cells(series, "the table")
         except DoppelInputError as error:
             return ColumnForecast(spec.name, NOT_LEARNED, f"training would refuse it: {error}", measured)
-    survey = _survey(series, spec, plan) if planned.survey else None
+    survey = _survey(series, spec, noise) if planned.survey else None
     prefix = ""
     if measured:
         assert survey is not None
@@ -146,19 +164,19 @@ def _column(spec: ColumnSchema, series: pd.Series, plan: Any, planned: Any, rows
             return ColumnForecast(spec.name, NOT_LEARNED, f"its survey sees {spec.pii}; declare its kind "
                                   "and range or categories to learn it", measured)
         prefix = f"measured as {spec.kind.value}: "
-    outcome, reason = _measurement(spec, series, survey, plan, rows)
+    outcome, reason = _measurement(spec, series, survey, noise, rows)
     return ColumnForecast(spec.name, outcome, prefix + reason, measured)
 
 
-def _survey(series: pd.Series, spec: ColumnSchema, plan: Any) -> Survey:
+def _survey(series: pd.Series, spec: ColumnSchema, noise: PlanNoise) -> Survey:
     """What the column's survey would release without noise: the classes above their thresholds."""
     from engine.encoding.base import PUBLIC_CLASS_Z
     from engine.privacy.mechanisms import category_threshold
 
     counts, missing = cell_classes(series, spec if spec.declared else None)
-    sigma = plan.survey_sigma
+    sigma = noise.survey_sigma
     public = set(public_classes(spec.kind if spec.declared else None))
-    threshold = category_threshold(sigma, plan.survey_delta())
+    threshold = category_threshold(sigma, noise.survey_delta)
     seen = {k: float(v) for k, v in counts.items()
             if (v >= PUBLIC_CLASS_Z * sigma if k in public else k.startswith("l|") and v >= threshold)}
     small = {int(k[2:]): float(counts.get(k, 0)) for k in public if k.startswith("i|")}
@@ -169,30 +187,31 @@ class _Rehearsal:
     """Takes the Releaser's place when an encoder is fitted for the forecast: adds no noise, charges
     nothing, and keeps the exact histogram the encoder asked to release."""
 
-    def __init__(self, plan: Any) -> None:
-        self.plan = plan
+    def __init__(self, noise: PlanNoise) -> None:
+        self.noise = noise
+        self.measure_sigma = noise.measure_sigma        # what encoders read to size their grid
         self.asked: np.ndarray | None = None
 
     def histogram(self, counts: np.ndarray) -> tuple[np.ndarray, float]:
         self.asked = np.asarray(counts, dtype=float)
-        return self.asked.copy(), self.plan.measure_sigma
+        return self.asked.copy(), self.measure_sigma
 
     def skip_measurement(self) -> None:
         self.asked = None
 
 
-def _measurement(spec: ColumnSchema, series: pd.Series, survey: Survey | None, plan: Any,
+def _measurement(spec: ColumnSchema, series: pd.Series, survey: Survey | None, noise: PlanNoise,
                  rows: int) -> tuple[str, str]:
     from engine.encoding.base import Releaser, encoder_class
     from engine.encoding.numeric import FINE_SIGNAL_Z
 
-    rehearsal = _Rehearsal(plan)
+    rehearsal = _Rehearsal(noise)
     encoder = encoder_class(spec).fit(spec, spec.values(series), survey, cast(Releaser, rehearsal), float(rows))
     warning = encoder.warning(spec)
     if warning or rehearsal.asked is None:
         return NOT_LEARNED, warning or "nothing to measure"
     counts = rehearsal.asked[:-1]          # the last slot counts missing cells
-    sigma = plan.measure_sigma
+    sigma = noise.measure_sigma
     present = max(float(series.notna().sum()), 1.0)
     strong = float(counts[counts >= FINE_SIGNAL_Z * sigma].sum()) / present
     noise = f"noise σ ≈ {sigma:,.0f} rows"

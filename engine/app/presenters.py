@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover  (matplotlib and torch load only when a fi
     from matplotlib.figure import Figure
 
     from engine.evaluation.html import SummaryRow
-    from engine.run import RunSummary
+    from engine.run import Progress, RunSummary
     from engine.synthesizers.model import TrainedModel
 
 #: ε presets offered on the Privacy page: (label, ε, one-line description).
@@ -224,6 +224,14 @@ def devices() -> list[tuple[str, str]]:
     else:
         found[0] = ("auto", "Automatic (CPU; no CUDA GPU found)")
     return found
+
+
+def progress_line(event: "Progress") -> str:
+    """The Train page's one line under the progress bar: stage or epoch (as the run counts), speed, time left."""
+    count = f"{event.unit.capitalize()} {event.epoch}/{event.epochs}"
+    speed = f" · {event.rows_per_second:,.0f} rows/s" if event.unit == "epoch" else ""
+    step = f" · step {event.step}/{event.steps}" if event.unit == "epoch" else ""
+    return f"{count}{step}{speed} · about {event.eta_seconds:,.0f} s left"
 
 
 def run_facts(summary: "RunSummary") -> list[tuple[str, str]]:

@@ -173,7 +173,7 @@ def run_training(request: RunRequest, on_event: EventCallback | None = None,
         if request.resume is not None:
             schema, config = operations.resume_settings(request.resume, schema, config.device)
         if on_event is not None:
-            on_event(RunPlanned(config, preprocessing_epsilon(plan_run(schema, config))))  # type: ignore[arg-type]
+            on_event(RunPlanned(config, preprocessing_epsilon(plan_run(schema, config), len(request.rows))))  # type: ignore[arg-type]
         model = operations.train_model(table, schema, config, dataset=name, train_on=request.rows,
                                        resume=request.resume, on_event=on_event, cancel=cancel)
     except TrainingCancelled as stop:
@@ -193,7 +193,7 @@ class RunChoices:
 
     epsilon: float = presenters.DEFAULT_EPSILON
     delta_text: str = ""                  # as typed; empty = the table's default δ
-    preprocessing_fraction: float = RunConfig.preprocessing_fraction
+    preprocessing_fraction: float | None = RunConfig.preprocessing_fraction
     epochs: int = RunConfig.epochs
     device: str = RunConfig.device
     dataset: str = ""                     # the dataset's name in the ledger; empty = the table itself

@@ -22,9 +22,10 @@ from engine.schema.survey import Survey
 
 MAX_BINS = 24                 # quantile bins per numeric column
 MAX_FINE_BINS = 200
-MIN_FINE_BINS = 4             # a grid coarse enough that each bin of a spread column beats the noise
+MIN_FINE_BINS = 8             # at least this many bins over the range, weak ones filled by _spread_rest
 MISSING_SIGNAL_Z = 3.0        # a missing slot exists only if its noisy count clears 3σ
 FINE_SIGNAL_Z = 2.5           # inside the found range, fine bins below 2.5σ are taken as empty
+ISOLATED_SIGNAL_Z = 4.0       # a bin with no strong neighbour needs 4σ (else, of 200 bins, one is noise)
 
 
 @register(Kind.CONTINUOUS, Kind.INTEGER, Kind.DATE)
@@ -66,7 +67,7 @@ class NumericEncoder(ColumnEncoder):
         if survey is not None:
             noisy_missing, missing_sigma = combined(noisy_missing, sigma, survey.missing, survey.sigma)
             mass, sigma = _with_survey(edges, mass, sigma, survey)
-        mass = np.where(mass >= FINE_SIGNAL_Z * sigma, mass, 0.0)
+        mass = _spread_rest(mass, sigma, rows - max(noisy_missing, 0.0))
         if mass.sum() <= 0:
             mass = np.ones_like(mass)
         edges, mass = _trim_empty(edges, mass)
@@ -200,6 +201,22 @@ def _fine_edges(kind: Kind, lo: float, hi: float, n_rows: float, sigma: float) -
             return np.arange(lo_i, hi_i + 2, dtype=float)
         edges = np.unique(np.concatenate([np.floor(edges), [hi_i + 1]]))
     return edges
+
+
+def _spread_rest(noisy: np.ndarray, sigma: float, total: float) -> np.ndarray:
+    """Bins under the noise (or alone and under :data:`ISOLATED_SIGNAL_Z` σ) are taken as empty, except that the rows the strong bins leave out of
+    ``total`` (n̂ less the missing cells), when clearly more than the noise, are spread evenly over the weak
+    bins: a column spread thin over its range keeps its tails instead of collapsing onto the few
+    bins that noise lifted over the threshold."""
+    strong = noisy >= FINE_SIGNAL_Z * sigma
+    near = np.convolve(strong.astype(int), [1, 0, 1], mode="same") > 0     # a strong neighbour
+    strong &= near | (noisy >= ISOLATED_SIGNAL_Z * sigma)
+    mass = np.where(strong, noisy, 0.0).astype(float)
+    weak = int((~strong).sum())
+    rest = total - mass.sum()           # its noise: the strong bins' and n̂'s, about σ·√(strong + 1)
+    if weak and rest > 2.0 * sigma * np.sqrt(strong.sum() + 1):
+        mass[~strong] = rest / weak
+    return mass
 
 
 def _trim_empty(edges: np.ndarray, mass: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -138,7 +138,7 @@ def training_figure(result: EvaluationResult) -> Figure | None:
         if run.epsilon_target:
             ax.axhline(run.epsilon_target, color=BAND_COLORS["poor"], ls="--", lw=0.8, label="target ε")
             ax.legend(fontsize=7, frameon=False)
-        ax.set_xlabel("step (step 0 = after preprocessing)", fontsize=8)
+        ax.set_xlabel("DP-SGD step, or release of a measured pair (0 = after preprocessing)", fontsize=8)
         ax.set_ylabel("ε spent", fontsize=8)
         ax.set_title("ε over training (RDP bound; the final ε may be tighter)", fontsize=9)
         ax.tick_params(labelsize=7)

@@ -123,11 +123,19 @@ class PrivacyAccountant:
             self._step = None
 
     def epsilon_curve(self, before: float, points: int = 40) -> list[tuple[int, float]]:
-        """ε after evenly spaced steps of the finished stepped mechanism, starting from ``before``
-        (what was spent when the steps began)."""
+        """ε after evenly spaced steps of the finished stepped mechanism (or, without one, after each
+        release), starting from ``before`` (what was spent when the steps or rounds began)."""
         done = self._steps_done
-        if not done or not self.history:
+        if not self.history:
             return [(0, self.spent())]
+        if not done:        # no stepped mechanism (pairs measured in rounds): ε after each release past ``before``
+            total, curve = np.zeros_like(rdp.ORDERS), []
+            for release in self.history:
+                total = total + release.curve()
+                spent = rdp.epsilon(total, self.rdp_delta)
+                if spent > before + 1e-9:
+                    curve.append(spent)
+            return [(0, before)] + [(i + 1, e) for i, e in enumerate(curve)]
         last = self.history[-1]
         base = self._fixed - last.curve()
         one = Release(last.sigma, last.rate, 1, last.exponential).curve()

@@ -83,6 +83,7 @@ class FitContext:
     checkpoint: Callable[[int, float], None] | None = None
     seconds_before: float = 0.0
     started: float = field(default_factory=time.perf_counter)
+    seeded: bool = False            # a test run with a fixed seed: keep it reproducible (one thread)
 
     def log(self, text: str) -> None:
         emit(self.on_event, LogMessage(text))

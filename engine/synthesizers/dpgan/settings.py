@@ -22,7 +22,7 @@ class DPGANSettings:
     discriminator_hidden: tuple[int, ...] = (256, 256)
     # the budget by size class
     dpsgd_from_rows: int = 6400              # size classes from this many rows also train a DP discriminator
-    preprocessing_share: float = 0.3         # share of ε for the row count, surveys and 1-way measurements
+    preprocessing_share: float = 0.6         # share of ε for the row count, surveys and 1-way measurements
     preprocessing_share_dpsgd: float = 0.2   # the same with a DP discriminator
     pair_share_dpsgd: float = 0.3            # with a DP discriminator, the pairs' share of what is left
     rounds_per_column: float = 2.0           # pairs chosen and measured, per learned column

@@ -8,6 +8,7 @@ noised step. The generator step follows with the discriminator's hooks off (post
 from __future__ import annotations
 
 import copy
+from contextlib import contextmanager
 from typing import Any, Iterator
 
 import torch
@@ -147,14 +148,20 @@ class GanSteps:
             self.discriminator.enable_hooks()
         return loss.detach(), torch.sigmoid(logits.detach()).mean()
 
-    def probe(self) -> None:
-        """A step of the same size that reads no real row and changes nothing (for timing): the
-        generator's forward and backward through the discriminator, weights restored after."""
+    @contextmanager
+    def unchanged(self) -> Iterator[None]:
+        """Steps taken inside (timing probes) leave no trace: the generator, its optimizer and the
+        ``init`` stream are put back as they were, so the run is the same however many were taken."""
         generator = {k: v.clone() for k, v in self.generator.state_dict().items()}
         optimizer = copy.deepcopy(self.g_optimizer.state_dict())
-        self.generator_step()
-        self.generator.load_state_dict(generator)
-        self.g_optimizer.load_state_dict(optimizer)
+        stream = self.init.get_state() if self.init is not None else None
+        try:
+            yield
+        finally:
+            self.generator.load_state_dict(generator)
+            self.g_optimizer.load_state_dict(optimizer)
+            if self.init is not None and stream is not None:
+                self.init.set_state(stream)
 
     # ------------------------------------------------------------------ checkpoint state
 

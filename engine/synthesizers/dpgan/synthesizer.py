@@ -144,7 +144,9 @@ class DPGAN(Synthesizer):
             self.ensemble = gan.ensemble()
             return
         if data.device.type == "cpu":
-            context.log(f"Training on {choose_threads(lambda: gan.marginal_step(self.settings.fit_batch)).describe()}.")
+            with gan.unchanged():
+                choice = choose_threads(lambda: gan.marginal_step(self.settings.fit_batch), seeded=context.seeded)
+            context.log(f"Training on {choice.describe()}.")
         if self.rounds_done < self.rounds:
             self._measure_pairs(gan, data, context)
         if self.steps:
@@ -161,10 +163,10 @@ class DPGAN(Synthesizer):
             epoch=stage, epochs=stages, step=stage, steps=stages, losses=losses,
             epsilon_spent=context.accountant.spent(), epsilon_target=context.epsilon_target,
             rows_per_second=rows / max(elapsed, 1e-9), seconds=context.seconds_before + now - context.started,
-            eta_seconds=0.0, unit="stage"))
+            eta_seconds=(now - context.started) / stage * (stages - stage), unit="stage"))
 
     def _stages(self) -> int:
-        return self.rounds + (0 if self.steps else FINAL_FIT_STAGES)
+        return self.rounds + (0 if self.steps else min(FINAL_FIT_STAGES, self.settings.final_fit_steps))
 
     def _measure_pairs(self, gan: GanSteps, data: torch.Tensor, context: FitContext) -> None:
         """Rounds of a private choice and a measurement, the generator refitted after each."""
@@ -201,19 +203,21 @@ class DPGAN(Synthesizer):
         """Fit the generator to the measured marginals (post-processing), keeping the epochs of the
         second half of the fit for the ensemble when this is the final fit."""
         self._set_lr(gan, self.settings.fit_lr)
-        chunk = max(steps // FINAL_FIT_STAGES, 1)
-        total = torch.zeros(())
+        stages = min(FINAL_FIT_STAGES, steps)
+        stage_of = lambda done: -(-done * stages // steps)  # noqa: E731  (stage k ends at step ⌈k·steps/stages⌉)
+        total, in_stage = torch.zeros(()), 0
         started = time.perf_counter()
         for done in range(1, steps + 1):
             total = total + gan.marginal_step(self.settings.fit_batch)
-            if report and done % chunk == 0:
+            in_stage += 1
+            if report and (done == steps or stage_of(done + 1) > stage_of(done)):
                 context.stop_if_cancelled(0)
-                stage = done // chunk
-                if stage > FINAL_FIT_STAGES // 2:
+                stage = stage_of(done)
+                if stage > stages // 2:
                     gan.keep_snapshot()
-                self._progress(context, self.rounds + stage, self._stages(), {"marginal fit": float(total) / chunk},
-                               chunk * self.settings.fit_batch, started)
-                total, started = torch.zeros(()), time.perf_counter()
+                self._progress(context, self.rounds + stage, self._stages(), {"marginal fit": float(total) / in_stage},
+                               in_stage * self.settings.fit_batch, started)
+                total, in_stage, started = torch.zeros(()), 0, time.perf_counter()
         return float(total) / max(steps, 1)
 
     @staticmethod
@@ -226,8 +230,9 @@ class DPGAN(Synthesizer):
         accountant = context.accountant
         self._set_lr(gan, self.settings.generator_lr)
         accountant.start_steps(Release(self.sigma, self.q))
-        steps_per_epoch = max(int(round(1 / self.q)), 1)
-        epochs_planned = int(np.ceil(self.steps / steps_per_epoch))
+        # the epochs asked for (steps = epochs / q, rounded), so the count shown is the one the user chose
+        epochs_planned = max(int(round(self.steps * self.q)), 1)
+        epoch_of = lambda step: int(np.ceil(step * epochs_planned / self.steps - 1e-9))  # noqa: E731
         first_step = self.step
         g_sum = torch.zeros((), device=data.device)
         score_sum = torch.zeros((), device=data.device)
@@ -241,10 +246,10 @@ class DPGAN(Synthesizer):
             g_sum += g_loss
             score_sum += score
             interval_steps += 1
-            if self.step % steps_per_epoch == 0 or self.step == self.steps:
+            if epoch_of(self.step + 1) > epoch_of(self.step) or self.step == self.steps:
                 now = time.perf_counter()
                 elapsed = now - train_started
-                epoch = int(np.ceil(self.step / steps_per_epoch))
+                epoch = epoch_of(self.step)
                 context.progress(Progress(
                     epoch=epoch, epochs=epochs_planned, step=self.step, steps=self.steps,
                     losses={"generator loss": float(g_sum) / interval_steps,
