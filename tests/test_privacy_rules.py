@@ -29,6 +29,7 @@ from engine.schema import Role, infer_schema
 from engine.storage.bundle import load_bundle, save_bundle
 from engine.synthesizers.dpgan import steps
 from engine.synthesizers.dpgan.conditions import Conditions
+from engine.synthesizers.dpgan.settings import DPGANSettings
 from engine.synthesizers.dpgan.synthesizer import DPGAN
 from engine.training import plan_run, train
 from tests.conftest import DEMO, GAN, SMALL
@@ -77,7 +78,8 @@ def test_every_planned_preprocessing_release_is_charged(demo) -> None:
     chosen = plan.for_rows(s.rows_estimate)
     made = tally([Release.from_json(list(r)) for r in s.releases])
     assert made == tally(plan.preprocessing(chosen.sigma_pre) + chosen.synthesizer.releases)
-    assert s.preprocessing_epsilon == pytest.approx(0.3 * 2.0, rel=1e-3)   # 30 % of ε for a small table
+    share = DPGANSettings().preprocessing_share
+    assert s.preprocessing_epsilon == pytest.approx(share * 2.0, rel=1e-3)   # its share of ε for a small table
     assert s.epsilon_spent <= 2.0
 
 

@@ -12,7 +12,7 @@ from engine.schema import Kind, Role, infer_schema
 from engine.io import read_table
 from engine.run import RunConfig
 from engine.training import train
-from tests.conftest import ADULT, DEMO
+from tests.conftest import ADULT, DEMO, SMALL
 
 
 def _check_against_source(synthetic: pd.DataFrame, source: pd.DataFrame, schema) -> None:
@@ -75,9 +75,9 @@ def test_seeded_runs_are_reproducible() -> None:
     table = read_table(DEMO)
     frame = table.frame.head(600)
     schema = infer_schema(frame).declare_all()
-    config = RunConfig(epsilon=2.0, epochs=2, seed=42)
+    config = RunConfig(epsilon=2.0, epochs=2, seed=42, **SMALL)
     first, second = train(frame, schema, config), train(frame, schema, config)
     assert first.summary.facts == second.summary.facts
     pd.testing.assert_frame_equal(sample(first, 200, seed=9), sample(second, 200, seed=9))
-    other = train(frame, schema, RunConfig(epsilon=2.0, epochs=2, seed=43))
+    other = train(frame, schema, RunConfig(epsilon=2.0, epochs=2, seed=43, **SMALL))
     assert not sample(other, 200, seed=9).equals(sample(first, 200, seed=9))

@@ -204,12 +204,14 @@ def _fine_edges(kind: Kind, lo: float, hi: float, n_rows: float, sigma: float) -
 
 
 def _spread_rest(noisy: np.ndarray, sigma: float, total: float) -> np.ndarray:
-    """Bins under the noise (or alone and under :data:`ISOLATED_SIGNAL_Z` σ) are taken as empty, except that the rows the strong bins leave out of
-    ``total`` (n̂ less the missing cells), when clearly more than the noise, are spread evenly over the weak
-    bins: a column spread thin over its range keeps its tails instead of collapsing onto the few
-    bins that noise lifted over the threshold."""
+    """Bins under the noise (or alone and under :data:`ISOLATED_SIGNAL_Z` σ) are taken as empty, except
+    that the rows the strong bins leave out of ``total`` (n̂ less the missing cells), when clearly
+    more than the noise, are spread evenly over the weak bins: a column spread thin over its range
+    keeps its tails instead of collapsing onto the few bins that noise lifted over the threshold."""
     strong = noisy >= FINE_SIGNAL_Z * sigma
-    near = np.convolve(strong.astype(int), [1, 0, 1], mode="same") > 0     # a strong neighbour
+    near = np.zeros_like(strong)                   # a strong neighbour on either side
+    near[1:] |= strong[:-1]
+    near[:-1] |= strong[1:]
     strong &= near | (noisy >= ISOLATED_SIGNAL_Z * sigma)
     mass = np.where(strong, noisy, 0.0).astype(float)
     weak = int((~strong).sum())

@@ -91,13 +91,15 @@ class FitContext:
     def progress(self, event: Progress) -> None:
         emit(self.on_event, event)
 
-    def stop_if_cancelled(self, step: int) -> None:
+    def stop_if_cancelled(self, step: int, stages: int | None = None) -> None:
         """Once the user cancelled: record the ``step`` steps taken and raise
-        :class:`TrainingCancelled` with the ε they and preprocessing spent."""
+        :class:`TrainingCancelled` with the ε they and preprocessing spent (a run that counts in
+        stages, not steps, says how many ``stages`` it had reported)."""
         if self.cancel is not None and self.cancel.cancelled:
             self.accountant.finish_steps(step)
             spent = self.accountant.epsilon_after(step)
-            raise TrainingCancelled(f"Training cancelled after {step} steps; ε = {spent:.3f} was spent.",
+            done = f"{stages} stages" if stages is not None else f"{step} steps"
+            raise TrainingCancelled(f"Training cancelled after {done}; ε = {spent:.3f} was spent.",
                                     spent, self.accountant.delta)
 
 

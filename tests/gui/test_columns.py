@@ -130,11 +130,11 @@ def test_the_forecast_follows_the_schema_and_the_chosen_epsilon(demo_window, qtb
     shots(win, "2-columns")
 
     win.go("privacy")
-    win.page(PrivacyPage).epsilon.setValue(0.5)
+    win.page(PrivacyPage).epsilon.setValue(0.3)
     assert session.forecast is None
     win.go("columns")
     qtbot.waitUntil(lambda: session.forecast is not None, timeout=120_000)
-    assert session.forecast.epsilon == 0.5 and session.forecast["age"].outcome == NOT_LEARNED
+    assert session.forecast.epsilon == 0.3 and session.forecast["age"].outcome == NOT_LEARNED
     page.details.accept.click()                       # age 16–80: no survey needed any more
     qtbot.waitUntil(lambda: session.forecast is not None, timeout=120_000)
     assert not session.forecast["age"].measured and session.forecast["age"].outcome != NOT_LEARNED

