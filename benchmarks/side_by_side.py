@@ -116,7 +116,7 @@ SMALL_INTRO = [
     "",
     "```bash",
     "for t in demo hr500 hr1500 adult1000; do",
-    "  python benchmarks/small_tables.py --dataset $t --epsilons 3 --seeds 0",
+    "  python benchmarks/small_tables.py --dataset $t --epsilons 1 3 --seeds 0 1 2",
     "  python benchmarks/peers.py --dataset $t --peers mst aim dpctgan --epsilons 1 3 --seeds 0",
     "done",
     "python benchmarks/peers.py --dataset hr500 --peers mst --epsilons 1 3 --seeds 1 2   # as time allowed",

@@ -88,3 +88,13 @@ def test_long_padded_and_non_latin_column_names_survive_training_and_export(tmp_
     exported = read_table(out).frame
     assert list(exported.columns) == names
     assert set(exported[names[1]].dropna()) <= {"営業", "開発", "人事"}
+
+
+def test_yes_no_answers_stay_answers_through_the_survey(tmp_path: Path) -> None:
+    """"No" is not the number 0: an undeclared Yes/No column keeps both answers through its DP
+    survey and measurement (once, "No" read as 0 left a model that only ever wrote "Yes")."""
+    frame = _loaded(tmp_path, {"Overtime": _rng().choice(["No", "Yes"], 600, p=[0.7, 0.3]),
+                               "Level": _rng().integers(1, 6, 600)})
+    model = train(frame, infer_schema(frame), RunConfig(epsilon=3.0, seed=1, device="cpu", settings=FIT))
+    written = sample(model, 600, seed=2)["Overtime"].value_counts(normalize=True)
+    assert set(written.index) == {"No", "Yes"} and written["No"] > 0.5

@@ -23,6 +23,9 @@ class TrainPage(Page):
     hint = ("The model learns under differential privacy: the budget is never exceeded, and a cancelled run "
             "still counts what it spent.")
 
+    EPOCHS_TIP = ("Passes of the DP-SGD discriminator over the table. The noise is chosen so that the whole run "
+                  "spends exactly the budget, whatever the number of epochs.")
+
     run_started = Signal(object)     # the TrainingRun, before its thread starts
     stopped = Signal(str)            # "finished", "cancelled" or "failed", once the run's thread has ended
 
@@ -40,8 +43,7 @@ class TrainPage(Page):
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 1000)
         self.epochs.setValue(self.session.choices.epochs)
-        self.epochs.setToolTip("Passes over the table. The noise is chosen so that the whole run spends "
-                               "exactly the budget, whatever the number of epochs.")
+        self.epochs.setToolTip(self.EPOCHS_TIP)
         controls.addWidget(self.epochs)
         controls.addSpacing(12)
         self.start_button = primary("Start training")
@@ -236,7 +238,9 @@ class TrainPage(Page):
         self.resume_button.setEnabled(not running and s.can_resume())
         self.cancel_button.setEnabled(running and not self._cancelling)
         self.device.setEnabled(not running)
-        self.epochs.setEnabled(not running)
+        unused = s.epochs_note()
+        self.epochs.setEnabled(not running and unused is None)
+        self.epochs.setToolTip(unused or self.EPOCHS_TIP)
         self.keep_aside.setEnabled(not running and s.split is not None)
         self.keep_aside.setText(s.keep_aside_text())
         if self.keep_aside.isChecked() != s.choices.keep_aside:

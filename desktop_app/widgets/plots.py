@@ -134,6 +134,9 @@ class TrainingPlot(Canvas):
             epochs.append(event.epoch)
             values.append(value)
             self.loss_lines[name].set_data(epochs, values)
+        counted = "stage" if event.unit == "stage" else "epoch"
+        self.loss_ax.set_xlabel(counted, fontsize=8)
+        self.eps_ax.set_xlabel(counted if event.unit == "stage" else "step", fontsize=8)
         self.steps.append(event.step)
         self.eps.append(event.epsilon_spent)
         self.eps_line.set_data(self.steps, self.eps)

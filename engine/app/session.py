@@ -181,8 +181,10 @@ def run_training(request: RunRequest, on_event: EventCallback | None = None,
     except DoppelInputError as error:
         return ended("failed", str(error))
     s = model.summary
-    return ended("finished", f"Finished: ε = {s.epsilon_spent:.4f} (δ = {s.delta:.1e}, {s.accountant}), "
-                             f"{s.facts.get('steps', 0)} steps.", model)
+    learned = [f"{s.facts['pairs_measured']} pairs measured"] if "pairs_measured" in s.facts else []
+    learned += [f"{s.facts['steps']} DP-SGD steps"] if s.facts.get("steps") else []
+    return ended("finished", f"Finished: ε = {s.epsilon_spent:.4f} (δ = {s.delta:.1e}, {s.accountant})"
+                             + (f", {', '.join(learned)}." if learned else "."), model)
 
 
 # ---------------------------------------------------------------------------------------- state
@@ -319,6 +321,17 @@ class Session:
         if self.table is None:
             return None
         return self.split.train if self.choices.keep_aside and self.split is not None else self.table.frame
+
+    def epochs_note(self) -> str | None:
+        """Why the epochs do not apply to a run on the training rows (None when they do): with the
+        default synthesizer's settings a smaller table is learned from measured pairs in stages."""
+        from engine.synthesizers.dpgan.settings import DPGANSettings
+
+        rows, start = self.training_rows(), DPGANSettings().dpsgd_from_rows
+        if rows is None or len(rows) >= start:
+            return None
+        return (f"Not used for this table: under {start:,} rows Doppel learns from measured pairs of columns, in "
+                "stages, and takes no passes over the rows.")
 
     def keep_aside_text(self) -> str:
         """The keep-aside option in words, with its row counts."""

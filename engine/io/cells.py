@@ -107,12 +107,13 @@ def parse_number(text: str, decimal_comma: bool = False) -> float:
 
 def _worded_number(text: str, decimal_comma: bool) -> float:
     """What HR exports write for a count: ``3 years``, ``10+``, ``more than 20 yrs``, ``two``,
-    ``less than a year`` (0). A bound is read as the bound: ``10+`` and ``more than 10`` are 10."""
+    ``less than a year`` (0), ``no years`` (0). A bound is read as the bound: ``10+`` and ``more than 10``
+    are 10. "a", "an", "no" and "none" count only with a unit: alone, "No" is a yes/no answer."""
     lowered = " ".join(text.lower().split())
     if _LESS_THAN_ONE.match(lowered):
         return 0.0
     found = _WORDED.match(lowered)
-    if not found or (found["n"] in ("a", "an") and not found[4]):
+    if not found or (found["n"] in ("a", "an", "no", "none") and not found[4]):   # "No" alone is an answer
         return math.nan
     word = found["n"]
     if word in _NUMBER_WORDS:
