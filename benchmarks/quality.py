@@ -21,6 +21,7 @@ import statistics
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 import torch
@@ -78,13 +79,20 @@ def fit_and_sample(dataset: str, epsilon: float, seed: int, overrides: dict) -> 
                        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def run_once(dataset: str, epsilon: float, seed: int, overrides: dict) -> dict:
-    real_train, holdout, target = split(dataset)
+def in_fresh_process(fit: Callable[..., tuple[pd.DataFrame, dict]],
+                     *args: object) -> tuple[pd.DataFrame, dict, float, tuple[float, float, float]]:
+    """``fit(*args)`` in a fresh spawned process, so the peak memory is this run's alone (as each
+    peer's is); returns its synthetic rows and facts, the wall seconds and the load before."""
     load_before = os.getloadavg()
     start = time.perf_counter()
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        synthetic, facts = pool.submit(fit_and_sample, dataset, epsilon, seed, overrides).result()
-    wall = time.perf_counter() - start
+        synthetic, facts = pool.submit(fit, *args).result()
+    return synthetic, facts, time.perf_counter() - start, load_before
+
+
+def run_once(dataset: str, epsilon: float, seed: int, overrides: dict) -> dict:
+    real_train, holdout, target = split(dataset)
+    synthetic, facts, wall, load_before = in_fresh_process(fit_and_sample, dataset, epsilon, seed, overrides)
     scoring = declared_schema(dataset, real_train, public=False)   # inferred kinds, 0/1 flags as categories
     result = evaluate(real_train, synthetic, scoring, target=target, holdout=holdout, seed=seed)
     return {

@@ -16,18 +16,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import platform
 import resource
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
 from datasets import SMALL, TABLES, declared_schema, split
 from peers import summarise
-from quality import _override, measures, run_config
+from quality import _override, in_fresh_process, measures, run_config
 
 from engine.evaluation import evaluate
 from engine.generation import sample
@@ -38,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 
 def fit_and_sample(dataset: str, epsilon: float, seed: int, overrides: dict) -> tuple[pd.DataFrame, dict]:
     """Train on the train split with the public domains declared, sample as many rows; run in a
-    fresh process (see ``run_once``) so the peak memory is this run's alone, as each peer's is."""
+    fresh process (``quality.in_fresh_process``) so the peak memory is this run's alone."""
     real_train, _, _ = split(dataset)
     start = time.perf_counter()
     model = train(real_train, declared_schema(dataset, real_train), run_config(epsilon, seed, overrides))
@@ -53,11 +51,7 @@ def fit_and_sample(dataset: str, epsilon: float, seed: int, overrides: dict) -> 
 
 def run_once(dataset: str, epsilon: float, seed: int, overrides: dict) -> dict:
     real_train, holdout, target = split(dataset)
-    load_before = os.getloadavg()
-    start = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        synthetic, facts = pool.submit(fit_and_sample, dataset, epsilon, seed, overrides).result()
-    wall = time.perf_counter() - start
+    synthetic, facts, wall, load_before = in_fresh_process(fit_and_sample, dataset, epsilon, seed, overrides)
     scoring = declared_schema(dataset, real_train, public=False)
     result = evaluate(real_train, synthetic, scoring, target=target, holdout=holdout, seed=seed)
     return {"peer": "doppel", "dataset": dataset, "epsilon": epsilon, "seed": seed,
