@@ -34,10 +34,14 @@ class PairCoding:
     maps: list[np.ndarray]
     sizes: list[int]
 
-    def matrices(self, device: torch.device) -> list[torch.Tensor]:
-        """0/1 matrices (slots × codes) that sum a span's slot probabilities into its codes."""
-        out = []
+    def matrices(self, device: torch.device) -> list[torch.Tensor | None]:
+        """0/1 matrices (slots × codes) that sum a span's slot probabilities into its codes; None
+        where every slot is its own code (no product needed: the generator's step pays for each)."""
+        out: list[torch.Tensor | None] = []
         for mapping, size in zip(self.maps, self.sizes):
+            if size == len(mapping) and np.array_equal(mapping, np.arange(size)):
+                out.append(None)
+                continue
             matrix = torch.zeros(len(mapping), size, device=device)
             matrix[torch.arange(len(mapping)), torch.as_tensor(mapping, dtype=torch.long)] = 1.0
             out.append(matrix)
@@ -113,19 +117,34 @@ class MarginalFit:
         self._matrices = self.coding.matrices(self.device)
         self._one_way = [torch.as_tensor(t, dtype=torch.float32, device=self.device)
                          for t in self.encoder.marginal_targets()]
-        self._pair_targets: list[torch.Tensor] = []
+        self._offsets = np.concatenate([[0], np.cumsum(self.coding.sizes)])
+        codes = int(self._offsets[-1])
+        # every measured pair is one block of a codes × codes target, weighted by its precision:
+        # the whole 2-way loss is then one product of the batch's code probabilities with themselves
+        self._pair_target = torch.zeros(codes, codes, device=self.device)
+        self._pair_weight = torch.zeros(codes, codes, device=self.device)
 
     def add(self, measured: Measured) -> None:
         self.pairs.append(measured)
-        target = measured.counts.reshape(self.coding.sizes[measured.pair[0]], self.coding.sizes[measured.pair[1]])
-        self._pair_targets.append(torch.as_tensor(target / self.rows, dtype=torch.float32, device=self.device))
+        (i, j), sizes = measured.pair, self.coding.sizes
+        rows = slice(int(self._offsets[i]), int(self._offsets[i + 1]))
+        cols = slice(int(self._offsets[j]), int(self._offsets[j + 1]))
+        target = measured.counts.reshape(sizes[i], sizes[j]) / self.rows
+        self._pair_target[rows, cols] = torch.as_tensor(target, dtype=torch.float32, device=self.device)
+        self._pair_weight[rows, cols] = (self.one_way_sigma / measured.sigma) ** 2
 
     def span_probabilities(self, raw: torch.Tensor) -> list[torch.Tensor]:
         return [torch.softmax(raw[:, s.start:s.start + s.slots], dim=1) for s in self.encoder.spans]
 
-    def model_pair(self, probs: list[torch.Tensor], pair: tuple[int, int]) -> torch.Tensor:
+    def code_probabilities(self, probs: list[torch.Tensor]) -> list[torch.Tensor]:
+        """Each span's probabilities summed into its pair codes (rows × codes)."""
+        return [p if m is None else p @ m for p, m in zip(probs, self._matrices)]
+
+    @staticmethod
+    def model_pair(coded: list[torch.Tensor], pair: tuple[int, int]) -> torch.Tensor:
+        """The batch's 2-way marginal over the pair's codes: the average outer product."""
         i, j = pair
-        return (probs[i] @ self._matrices[i]).T @ (probs[j] @ self._matrices[j]) / len(probs[i])
+        return coded[i].T @ coded[j] / len(coded[i])
 
     def loss(self, raw: torch.Tensor) -> torch.Tensor:
         """Squared errors of the batch's marginals, each measurement weighted by its precision
@@ -135,9 +154,10 @@ class MarginalFit:
         for p, target in zip(probs, self._one_way):
             if len(target) > 1:
                 total = total + ((p.mean(dim=0) - target) ** 2).sum()
-        for measured, target in zip(self.pairs, self._pair_targets):
-            weight = (self.one_way_sigma / measured.sigma) ** 2
-            total = total + weight * ((self.model_pair(probs, measured.pair) - target) ** 2).sum()
+        if self.pairs:
+            coded = torch.cat(self.code_probabilities(probs), dim=1)
+            joint = coded.T @ coded / len(coded)
+            total = total + (self._pair_weight * (joint - self._pair_target) ** 2).sum()
         return total
 
 
@@ -146,9 +166,10 @@ def choose_pair(candidates: list[tuple[int, int]], codes: np.ndarray, coding: Pa
     """AIM's selection by the exponential mechanism (sensitivity 1 of each score), drawn with the
     Gumbel-max trick from the run's noise source."""
     scores = np.empty(len(candidates))
+    coded = model.code_probabilities(probs)
     for k, pair in enumerate(candidates):
         real = pair_counts(codes, pair, coding)
-        estimate = (model.model_pair(probs, pair).detach().cpu().numpy().ravel() * model.rows)
+        estimate = (model.model_pair(coded, pair).detach().cpu().numpy().ravel() * model.rows)
         scores[k] = np.abs(real - estimate).sum() - math.sqrt(2 / math.pi) * sigma * len(real)
     gumbel = noise.numpy.gumbel(size=len(candidates))
     return candidates[int(np.argmax(epsilon * scores / 2.0 + gumbel))]

@@ -85,11 +85,24 @@ class Discriminator(nn.Module):
 
 
 def activate(raw: torch.Tensor, encoder: TableEncoder, tau: float = 0.2, hard: bool = False) -> torch.Tensor:
-    """Generator logits to an encoded row: Gumbel-softmax per span, sigmoid for each ``u``."""
+    """Generator logits to an encoded row: Gumbel-softmax per span (one-hot of the Gumbel-max
+    with the soft values' gradient when ``hard``), sigmoid for each ``u``.
+
+    The Gumbel noise of all spans is drawn at once as −log(−log U): on the CPU torch's
+    ``exponential_``, which ``F.gumbel_softmax`` draws per span, costs several times as much as
+    uniforms and logs, and a DP-SGD run activates two batches per step."""
+    uniform = torch.rand(raw.shape, device=raw.device).clamp_(1e-10, 1.0 - 1e-7)
+    noisy = (raw - torch.log(-torch.log(uniform))) / tau
     parts = []
     for span in encoder.spans:
-        logits = raw[:, span.start:span.start + span.slots]
-        parts.append(F.gumbel_softmax(logits, tau=tau, hard=hard) if span.slots > 1 else torch.ones_like(logits))
+        if span.slots > 1:
+            soft = torch.softmax(noisy[:, span.start:span.start + span.slots], dim=1)
+            if hard:
+                one_hot = torch.zeros_like(soft).scatter_(1, soft.argmax(dim=1, keepdim=True), 1.0)
+                soft = one_hot - soft.detach() + soft
+            parts.append(soft)
+        else:
+            parts.append(torch.ones_like(raw[:, span.start:span.start + 1]))
         if span.scalar is not None:
             parts.append(torch.sigmoid(raw[:, span.scalar:span.scalar + 1]))
     return torch.cat(parts, dim=1)
