@@ -248,11 +248,14 @@ def _pair_score(synthetic: "pd.DataFrame", base: "pd.DataFrame", canary: "pd.Dat
     return float(np.log1p(together[i, j][empty]).sum())
 
 
-def _blackbox_run(job: dict) -> float:
-    """Train on the table (with the canary when ``member``), sample, score the canary's pairs."""
+def _blackbox_run(job: dict) -> float | None:
+    """Train on the table (with the canary when ``member``), sample, score the canary's pairs.
+    None when the run was refused (its noisy row count fell under the 50-row minimum: at
+    ε = 1 on 100 rows it is drawn with σ ≈ 40): the attacker then sees no rows at all."""
     import pandas as pd
     import torch
 
+    from engine.errors import BudgetSpent
     from engine.generation import sample
     from engine.run import RunConfig
     from engine.training import train
@@ -261,7 +264,10 @@ def _blackbox_run(job: dict) -> float:
     frame, schema = _base_table()
     canary = _canary(frame, schema)
     table = pd.concat([frame, canary], ignore_index=True) if job["member"] else frame
-    model = train(table, schema, RunConfig(epsilon=job["epsilon_noise"], seed=job["seed"]))
+    try:
+        model = train(table, schema, RunConfig(epsilon=job["epsilon_noise"], seed=job["seed"]))
+    except BudgetSpent:
+        return None
     return _pair_score(sample(model, SYNTHETIC_ROWS, seed=job["seed"]), frame, canary, schema)
 
 
@@ -279,12 +285,15 @@ def blackbox(args: argparse.Namespace) -> dict:
         jobs = [{"member": member, "epsilon_noise": noise, "seed": 2 * i + member + 10_000 * int(broken)}
                 for i in range(args.trials) for member in (True, False)]
         with ProcessPoolExecutor(max_workers=args.workers) as pool:
-            scores = np.array(list(pool.map(_blackbox_run, jobs)))
+            outcomes = list(pool.map(_blackbox_run, jobs))
+        refused = [o is None for o in outcomes]
+        scores = np.array([0.0 if o is None else o for o in outcomes])    # no rows: no match
         member = np.array([job["member"] for job in jobs])
         found = audit(scores[member], scores[~member], np.random.default_rng(0))
         row = {"epsilon_claimed": epsilon, "table": f"{BLACKBOX_TABLE} ({BLACKBOX_ROWS} rows)", "broken": broken,
                "epsilon_of_noise": noise, "trials_per_world": args.trials, "synthetic_rows": SYNTHETIC_ROWS, **found,
                "share_of_claim": found["epsilon_lower_bound"] / epsilon,
+               "refused_in": int(np.sum(np.array(refused) & member)), "refused_out": int(np.sum(np.array(refused) & ~member)),
                "scores_in": sorted(scores[member].round(3).tolist()),
                "scores_out": sorted(scores[~member].round(3).tolist()),
                "seconds": time.perf_counter() - started}

@@ -23,20 +23,23 @@ class BundleError(DoppelInputError):
     """A model bundle that is missing, foreign, tampered with or of an unknown version."""
 
 
-class BudgetSpent(DoppelInputError):
+class _CarriesSpend(Exception):
+    """An error that carries the ε a run spent before it stopped, and keeps it when pickled (a run
+    in a worker process re-raises in its parent, which must still record the spend)."""
+
+    def __init__(self, message: str, epsilon_spent: float, delta: float) -> None:
+        super().__init__(message)
+        self.epsilon_spent = epsilon_spent
+        self.delta = delta
+
+    def __reduce__(self) -> tuple[type, tuple[str, float, float]]:
+        return type(self), (str(self), self.epsilon_spent, self.delta)
+
+
+class BudgetSpent(_CarriesSpend, DoppelInputError):
     """A run refused after part of its budget was spent (the noisy row count showed the table does
     not fit the settings): the message is for the user, and the ε goes to the ledger."""
 
-    def __init__(self, message: str, epsilon_spent: float, delta: float) -> None:
-        super().__init__(message)
-        self.epsilon_spent = epsilon_spent
-        self.delta = delta
 
-
-class TrainingCancelled(DoppelError):
+class TrainingCancelled(_CarriesSpend, DoppelError):
     """Training stopped by the user; the ε already spent still counts and goes to the ledger."""
-
-    def __init__(self, message: str, epsilon_spent: float, delta: float) -> None:
-        super().__init__(message)
-        self.epsilon_spent = epsilon_spent
-        self.delta = delta

@@ -214,11 +214,18 @@ def _train(frame: pd.DataFrame, schema: Schema, config: RunConfig, source_name: 
     if not noise.private:
         emit(on_event, LogMessage("This run used a fixed --seed: anyone who knows it can recompute the noise, so "
                                   "it is NOT private. Leave --seed out for a real release."))
+    curve = accountant.epsilon_curve(preprocessing_epsilon)
+    if plan.bound > accountant.spent() + 5e-4:
+        # the curve ends where the charge is, so the plot and the figure agree with the ε shown
+        curve.append((curve[-1][0], plan.bound))
+        emit(on_event, LogMessage(
+            f"The releases this run made compose to ε = {accountant.spent():.3f}; it is charged ε = "
+            f"{plan.bound:.3f}, its plan's bound over every table size (which size this table is stays private)."))
     summary = RunSummary(
         synthesizer=cls.name, epsilon_spent=plan.bound, epsilon_target=config.epsilon, delta=plan.delta,
         accountant="rdp", preprocessing_epsilon=preprocessing_epsilon, preprocessing_sigma=plan.for_rows(rows).sigma_pre,
         releases=[tuple(r.to_json()) for r in accountant.history],
-        epsilon_curve=accountant.epsilon_curve(preprocessing_epsilon), rows_estimate=rows,
+        epsilon_curve=curve, rows_estimate=rows,
         facts=synthesizer.facts(), device=device.type, seconds=seconds_before + time.perf_counter() - started,
         rows_per_second=float(getattr(synthesizer, "rows_per_second", 0.0)))
     return TrainedModel(schema=pre.schema.public(), encoder=pre.encoder, synthesizer=synthesizer, summary=summary,

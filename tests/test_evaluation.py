@@ -149,7 +149,7 @@ def test_run_facts_from_a_trained_model(demo_model) -> None:
     assert steps[0] == 0 and steps[-1] == 2 * facts["rounds"], "a choice and a measurement per round"
     assert eps[0] == pytest.approx(demo_model.summary.preprocessing_epsilon)
     assert all(b >= a for a, b in zip(eps, eps[1:]))
-    assert eps[-1] == pytest.approx(run.epsilon, rel=0.25)
+    assert eps[-1] == pytest.approx(run.epsilon), "the curve ends at what the run is charged"
     assert 0 < result.marginal < 1 and 0 <= result.privacy.mia_advantage <= 1
 
 

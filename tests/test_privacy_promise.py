@@ -158,6 +158,25 @@ def test_a_delta_of_one_over_n_or_more_is_refused(tmp_path, capsys) -> None:
     assert not (tmp_path / "m.doppel").exists()
 
 
+def _train_with_delta(frame: pd.DataFrame, delta: float) -> None:
+    training.train(frame, infer_schema(frame), RunConfig(epsilon=3.0, delta=delta))
+
+
+def test_a_refusal_in_a_worker_process_reaches_the_parent_with_its_spend() -> None:
+    """A run in another process (a benchmark's pool, a GUI worker) that is refused after the row
+    count still tells its parent what it spent, so that the spend can go to the ledger."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from engine.errors import BudgetSpent
+
+    frame = read_table(DEMO).frame.head(300)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with pytest.raises(BudgetSpent, match="1/n") as refused:
+            pool.submit(_train_with_delta, frame, 0.004).result(timeout=300)
+    assert 0 < refused.value.epsilon_spent < 0.3 and refused.value.delta == 0.004
+
+
 def test_the_ledger_knows_a_dataset_whatever_its_file(tmp_path) -> None:
     frame = read_table(DEMO).frame.head(300)
     frame.to_csv(tmp_path / "a.csv", index=False)

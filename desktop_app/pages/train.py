@@ -184,6 +184,7 @@ class TrainPage(Page):
             summary = finished.model.summary
             self.progress.setValue(100)
             self.eta.setText(f"Done in {summary.seconds:.1f} s · ε = {summary.epsilon_spent:.3f}")
+            self.plot.charged(summary.epsilon_spent)
             self.context.show_status("Model trained. See the Report, then Export.")
         elif finished.outcome == "cancelled":
             self.eta.setText("Cancelled.")

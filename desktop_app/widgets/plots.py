@@ -145,6 +145,16 @@ class TrainingPlot(Canvas):
         self._rescale()
         self.request_redraw()
 
+    def charged(self, epsilon: float) -> None:
+        """The finished run's charge as the curve's last point (a run is charged its plan's bound,
+        which may lie above what its own releases compose to)."""
+        if self.steps and epsilon > self.eps[-1] + 5e-4:
+            self.steps.append(self.steps[-1])
+            self.eps.append(epsilon)
+            self.eps_line.set_data(self.steps, self.eps)
+            self._rescale()
+            self.request_redraw()
+
     def _add_series(self, name: str) -> None:
         (self.loss_lines[name],) = self.loss_ax.plot([], [], marker="o", markersize=3,
                                                      label=name.replace("_", " ").capitalize())
