@@ -22,7 +22,7 @@ deliberately broken control that must fail it:
 
     python benchmarks/privacy_audit.py whitebox --epsilons 1 4 --trials 30000 \
         --out benchmarks/results/privacy_audit_whitebox.json
-    python benchmarks/privacy_audit.py blackbox --epsilons 1 4 --trials 32 --broken \
+    python benchmarks/privacy_audit.py blackbox --epsilons 1 --trials 32 --broken \
         --out benchmarks/results/privacy_audit_blackbox.json
 """
 

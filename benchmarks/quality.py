@@ -1,7 +1,7 @@
 """Quality: Doppel on Adult and the demo table at several ε and seeds, with DESIGN §4's measures.
 
 Run by hand (not in CI):
-    python benchmarks/quality.py --dataset adult --epsilons 1 3 --seeds 0 1 2 [--set epochs=30 ...]
+    python benchmarks/quality.py --dataset adult --epsilons 1 3 --seeds 0 1 2 [--workers 2] [--set epochs=30 ...]
                                  [--out benchmarks/results/quality_adult.json]
 Each run: the table's fixed 80/20 split (``datasets.split``), DP training on the 80 % only (its
 bounds and bins come from DP statistics inside the budget), as many synthetic rows as
@@ -19,7 +19,7 @@ import os
 import resource
 import statistics
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
@@ -118,19 +118,27 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--set", action="append", default=[], help="RunConfig or DPGANSettings override, e.g. epochs=30")
     parser.add_argument("--label", default="")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="runs at once (each in its own process; a seeded run keeps to one thread, so 2 fill "
+                             "2 cores, and each run's seconds are then those of a machine with one core busy)")
     parser.add_argument("--out")
     args = parser.parse_args()
     overrides = dict(_override(s) for s in args.set)
     report = {"command": "python benchmarks/quality.py " + " ".join(
         [f"--dataset {args.dataset}", "--epsilons " + " ".join(map(str, args.epsilons)),
-         "--seeds " + " ".join(map(str, args.seeds))] + [f"--set {s}" for s in args.set]),
+         "--seeds " + " ".join(map(str, args.seeds)), f"--workers {args.workers}"] + [f"--set {s}" for s in args.set]),
         "label": args.label, "runs": [], "summary": {}}
+    jobs = [(epsilon, seed) for epsilon in args.epsilons for seed in args.seeds]
+
+    def one(job: tuple[float, int]) -> dict:
+        run = run_once(args.dataset, job[0], job[1], overrides)
+        print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in run.items()}), flush=True)
+        return run
+
+    with ThreadPoolExecutor(max_workers=args.workers) as pool:
+        done = dict(zip(jobs, pool.map(one, jobs)))
     for epsilon in args.epsilons:
-        runs = []
-        for seed in args.seeds:
-            run = run_once(args.dataset, epsilon, seed, overrides)
-            print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in run.items()}), flush=True)
-            runs.append(run)
+        runs = [done[(epsilon, seed)] for seed in args.seeds]
         report["runs"] += runs
         report["summary"][str(epsilon)] = medians(runs)
     if args.out:

@@ -3,7 +3,7 @@
 Run by hand (not in CI), one benchmark at a time on an otherwise idle machine:
 
     python benchmarks/speed.py [--table PATH] [--device cpu|cuda] [--steps] [--full-train]
-                               [--under-load] [--planning] [--out FILE]
+                               [--under-load] [--planning] [--startup] [--out FILE]
 
 ``--steps`` (the default when nothing else is asked): one discriminator step with DP (ghost
 clipping + noise) against the same step without, on the same encoded table, model and batch
@@ -18,6 +18,9 @@ then the bundle round trip as a user meets it: saved, loaded on the CPU and samp
 alone and then with one core kept busy by another process, back to back (issue 16's target:
 loaded within 2× of idle). The DP step is also timed at each fixed thread count, which shows what
 the engine's choice of threads saves.
+
+``--startup``: the app launched five times (offscreen) on the demo table: seconds to the window
+and to the table loaded, as the app reports them and from outside.
 
 ``--planning``: seconds of ``plan_run`` (every size class's noise before a row is read) for the
 demo and Adult schemas at ε 1, 3 and 10.
@@ -197,6 +200,24 @@ def under_load(args: argparse.Namespace, device: torch.device) -> dict:
     return out
 
 
+def startup(repeats: int = 5) -> dict:
+    """Launch to window and to the demo table loaded, ``repeats`` launches of the app (offscreen):
+    the app's own figures (from its first import) and the wall time from outside, which adds the
+    interpreter's start."""
+    env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
+    runs = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "desktop_app", "--startup-probe", "--demo"], env=env,
+                              capture_output=True, text=True, timeout=300, check=True)
+        outside = time.perf_counter() - start
+        figures = {line.split(" after ")[0]: float(line.split(" after ")[1].split()[0])
+                   for line in done.stdout.splitlines() if " after " in line}
+        runs.append({"window_shown": figures["window shown"], "demo_loaded": figures["demo table loaded"],
+                     "launch_to_exit_outside": outside})
+    return {"runs": runs, **{f"median_{key}": statistics.median(r[key] for r in runs) for key in runs[0]}}
+
+
 def planning() -> dict:
     out = {}
     for path in (DEMO, ADULT):
@@ -219,9 +240,10 @@ def main() -> None:
     parser.add_argument("--full-train", action="store_true")
     parser.add_argument("--under-load", action="store_true")
     parser.add_argument("--planning", action="store_true")
+    parser.add_argument("--startup", action="store_true", help="launch to window and to demo table loaded")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
-    if not (args.full_train or args.under_load or args.planning):
+    if not (args.full_train or args.under_load or args.planning or args.startup):
         args.steps = True
 
     device = resolve_device(args.device)
@@ -235,6 +257,8 @@ def main() -> None:
     }
     if args.planning:
         record["planning_seconds"] = planning()
+    if args.startup:
+        record["startup_seconds"] = startup()
     if args.steps:
         record["steps"] = step_cost(args, device)
     if args.full_train:

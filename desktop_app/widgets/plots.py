@@ -81,8 +81,8 @@ class TrainingPlot(Canvas):
     per step against the target, starting at what the preprocessing spent. Empty axes say what
     they will show."""
 
-    LOSS_EMPTY = "Each loss the model reports,\nper epoch, once training starts"
-    EPSILON_EMPTY = "ε spent per step, from the\npreprocessing's spend up to the target"
+    LOSS_EMPTY = "Each loss the model reports, per epoch\n(or stage, on a small table), once training starts"
+    EPSILON_EMPTY = "ε spent as training goes, from the\npreprocessing's spend up to the target"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, height=3.2)

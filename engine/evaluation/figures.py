@@ -127,7 +127,7 @@ def training_figure(result: EvaluationResult) -> Figure | None:
         for (name, points), color in zip(run.losses, (REAL_COLOR, SYNTH_COLOR, "#55a868", "#8172b2")):
             steps, values = zip(*points)
             ax.plot(steps, values, label=name, color=color)
-        ax.set_xlabel("step", fontsize=8)
+        ax.set_xlabel("epoch or stage (as the run reported them)", fontsize=8)
         ax.set_title("Losses", fontsize=9)
         ax.legend(fontsize=7, frameon=False)
         ax.tick_params(labelsize=7)
@@ -140,7 +140,7 @@ def training_figure(result: EvaluationResult) -> Figure | None:
             ax.legend(fontsize=7, frameon=False)
         ax.set_xlabel("DP-SGD step, or release of a measured pair (0 = after preprocessing)", fontsize=8)
         ax.set_ylabel("ε spent", fontsize=8)
-        ax.set_title("ε over training (RDP bound; the final ε may be tighter)", fontsize=9)
+        ax.set_title("ε over training (RDP; the last point is what the run is charged)", fontsize=9)
         ax.tick_params(labelsize=7)
     return fig
 
