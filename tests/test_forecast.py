@@ -40,8 +40,15 @@ def test_a_label_is_forecast_released_exactly_from_the_surveys_threshold() -> No
     frame = _labels({"A": above, "B": below}, rows)
     found = forecast(frame, infer_schema(frame), config)
     assert found.label_threshold == pytest.approx(threshold)
-    # A and the big 'solo' pass; B (just under the threshold) does not: its rows are redrawn among them
-    assert found["team"].outcome in (COARSE, WELL) and "2 categories holding" in found["team"].reason
+    # A and the big 'solo' pass; B (just under the threshold) does not: its rows are redrawn among them,
+    # and a label of more than 1 % of the rows that the output will never have makes the column coarse
+    assert found["team"].outcome == COARSE and "2 categories holding" in found["team"].reason
+    assert f"never have B ({below / rows:.1%})" in found["team"].reason and "A (" not in found["team"].reason
+    # under 1 % of the rows (same size class, so the same threshold), a lost label leaves it well learned
+    many = 6000
+    assert below / many < 0.01 and plan_noise(plan, many).survey_sigma == noise.survey_sigma
+    frame = _labels({"A": above, "B": below}, many)
+    assert forecast(frame, infer_schema(frame), config)["team"].outcome == WELL
     # declaring the three labels skips the survey: all of them are then learned
     declared = infer_schema(frame)
     declaring.set_column_field(declared["team"], "public_categories", "A, B, solo")

@@ -16,7 +16,8 @@ What the forecast reads (exact local counts) is shown on this machine only, neve
 exported. A measurement is called coarse when less than :data:`WELL_SHARE` of the column's
 values (:data:`WELL_LABEL_SHARE` of its rows, for labels) lie in bins (or categories) whose count stands out of the measurement's noise by
 :data:`~engine.encoding.numeric.FINE_SIGNAL_Z` σ: the numeric encoder drops weaker bins, and a
-category that small is mostly noise.
+category that small is mostly noise; a labelled column is also coarse when a label held by
+:data:`LOST_LABEL_SHARE` of its rows or more would not be released (it is named, locally).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from engine.schema.survey import Survey, cell_classes, decide, public_classes
 WELL, COARSE, NOT_LEARNED, EXCLUDED = "well", "coarse", "not learned", "excluded"
 WELL_SHARE = 0.8      # share of a number's values in bins that stand out, above which it is learned well
 WELL_LABEL_SHARE = 0.95   # the same for labels: a category lost is a value the output never has
+LOST_LABEL_SHARE = 0.01   # a label this common that the survey would not release makes a column coarse (the
+                          # report warns at the same share: the output never has it, e.g. a rare gender)
 
 
 @dataclass(frozen=True)
@@ -224,5 +227,12 @@ def _measurement(spec: ColumnSchema, series: pd.Series, survey: Survey | None, n
     covered = float(counts.sum()) / present
     released = f"{len(labels)} {'category' if len(labels) == 1 else 'categories'}" + \
         (f" holding {covered:.0%} of rows (rarer labels are redrawn among them)" if covered < 0.995 else "")
-    return (WELL if strong >= WELL_LABEL_SHARE else COARSE), \
-        f"{released}; {strong:.0%} of rows in categories that stand out of the noise ({noise})"
+    shares = spec.values(series).dropna().astype(str).value_counts() / present
+    kept = {str(label) for label in labels}
+    lost = [f"{label} ({share:.1%})" for label, share in shares.items()
+            if share >= LOST_LABEL_SHARE and label not in kept]
+    reason = f"{released}; {strong:.0%} of rows in categories that stand out of the noise ({noise})"
+    if lost:
+        return COARSE, f"{reason}; the output will never have {', '.join(lost[:3])}" + \
+            (f" and {len(lost) - 3} more" if len(lost) > 3 else "") + ": declare the categories to keep them"
+    return (WELL if strong >= WELL_LABEL_SHARE else COARSE), reason
