@@ -26,10 +26,10 @@ def test_it_is_registered_beside_the_gan() -> None:
 def test_cli_trains_saves_loads_and_samples_it(tmp_path) -> None:
     model, out = tmp_path / "m.doppel", tmp_path / "s.csv"
     summary = io.StringIO()
-    assert cli.main(["train", str(DEMO), "--epsilon", "2", "--synthesizer", "independent", "--seed", "1",
+    assert cli.main(["train", str(DEMO), "--epsilon", "4", "--synthesizer", "independent", "--seed", "1",
                      "--model", str(model), "--json"], out=summary) == 0
     facts = json.loads(summary.getvalue().strip().splitlines()[-1])
-    assert facts["synthesizer"] == "independent" and 0 < facts["epsilon_spent"] <= 2
+    assert facts["synthesizer"] == "independent" and 0 < facts["epsilon_spent"] <= 4
     assert read_metadata(model)["synthesizer"]["name"] == "independent"
     assert cli.main(["sample", str(model), "--rows", "300", "--out", str(out), "--where", "department=Sales"]) == 0
     frame = pd.read_csv(out)
