@@ -92,15 +92,25 @@ class GanSteps:
         latent = torch.randn(count, self.settings.noise_dim, device=self.device, generator=self.init)
         return self.generator(latent, cond), cond, choice, slot
 
-    def discriminator_step(self) -> None:
+    def train_step(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """One discriminator step, then one generator step on the same fake batch (drawn once, as
+        most GAN loops do: the generator's forward pass and the Gumbel noise are not paid twice)."""
+        raw, cond, choice, slot = self._fake(self.batch)
+        fake = activate(raw, self.encoder)
+        self.discriminator_step(fake.detach(), cond)
+        return self.generator_step((raw, fake, cond, choice, slot))
+
+    def discriminator_step(self, fake: torch.Tensor | None = None, fake_cond: torch.Tensor | None = None) -> None:
         """Poisson-sample real rows at rate q; one forward/backward over [real; fake]; one noised step.
+        Without ``fake`` (timing probes, tests) the fake rows are drawn here.
 
         Its loss is not returned: it is computed on real rows before the noise, so showing it would
         release a statistic of the table outside the DP step."""
         real = self.data[self.noise.sample_rows(len(self.data), self.q, self.device)]
-        with torch.no_grad():
-            raw, fake_cond, _, _ = self._fake(self.batch)
-            fake = activate(raw, self.encoder)
+        if fake is None or fake_cond is None:
+            with torch.no_grad():
+                raw, fake_cond, _, _ = self._fake(self.batch)
+                fake = activate(raw, self.encoder)
         inputs = torch.cat([torch.cat([real, self.conditions.for_real(real, self.init)], dim=1),
                             torch.cat([fake, fake_cond], dim=1)])
         labels = torch.cat([torch.ones(len(real), device=self.device), torch.zeros(self.batch, device=self.device)])
@@ -124,8 +134,9 @@ class GanSteps:
         self.g_optimizer.step()
         return loss.detach()
 
-    def generator_step(self) -> tuple[torch.Tensor, torch.Tensor]:
+    def generator_step(self, drawn: tuple[torch.Tensor, ...] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Post-processing of the private discriminator: its hooks are off and its weights frozen.
+        ``drawn``: a fake batch already drawn with gradients (raw, activated, condition, choice, slot).
 
         Returns the generator's loss and the discriminator's mean score of the fake rows (the
         probability it gives them of being real): both read no real row."""
@@ -133,9 +144,12 @@ class GanSteps:
             self.discriminator.disable_hooks()
         for p in self.discriminator.parameters():
             p.requires_grad_(False)
+        if drawn is None:
+            raw, cond, choice, slot = self._fake(self.batch)
+            fake = activate(raw, self.encoder)
+        else:
+            raw, fake, cond, choice, slot = drawn
         self.g_optimizer.zero_grad()
-        raw, cond, choice, slot = self._fake(self.batch)
-        fake = activate(raw, self.encoder)
         logits = self.discriminator(torch.cat([fake, cond], dim=1))
         loss = self.criterion(logits, self.ones) + self.conditions.loss(raw, choice, slot)
         if self.fit is not None:

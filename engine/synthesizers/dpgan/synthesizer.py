@@ -240,9 +240,8 @@ class DPGAN(Synthesizer):
         train_started = time.perf_counter()
         while self.step < self.steps and accountant.can_step(self.step):
             context.stop_if_cancelled(self.step)
-            gan.discriminator_step()
+            g_loss, score = gan.train_step()
             self.step += 1
-            g_loss, score = gan.generator_step()
             g_sum += g_loss
             score_sum += score
             interval_steps += 1
