@@ -134,9 +134,9 @@ class GanSteps:
         self.g_optimizer.step()
         return loss.detach()
 
-    def generator_step(self, drawn: tuple[torch.Tensor, ...] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def generator_step(self, drawn: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, torch.Tensor]:
         """Post-processing of the private discriminator: its hooks are off and its weights frozen.
-        ``drawn``: a fake batch already drawn with gradients (raw, activated, condition, choice, slot).
+        ``drawn``: the step's fake batch, drawn with gradients (raw, activated, condition, choice, slot).
 
         Returns the generator's loss and the discriminator's mean score of the fake rows (the
         probability it gives them of being real): both read no real row."""
@@ -144,11 +144,7 @@ class GanSteps:
             self.discriminator.disable_hooks()
         for p in self.discriminator.parameters():
             p.requires_grad_(False)
-        if drawn is None:
-            raw, cond, choice, slot = self._fake(self.batch)
-            fake = activate(raw, self.encoder)
-        else:
-            raw, fake, cond, choice, slot = drawn
+        raw, fake, cond, choice, slot = drawn
         self.g_optimizer.zero_grad()
         logits = self.discriminator(torch.cat([fake, cond], dim=1))
         loss = self.criterion(logits, self.ones) + self.conditions.loss(raw, choice, slot)
