@@ -87,7 +87,7 @@ def _add_training_options(p: argparse.ArgumentParser) -> None:
                         "tables are fitted to private measurements and take no epochs")
     p.add_argument("--batch-size", type=_positive_int, help="expected real rows per step (default: from table size)")
     p.add_argument("--preprocessing-share", type=float, default=RunConfig.preprocessing_fraction,
-                   help="share of ε for the row count and each column's survey and 1-way measurement "
+                   help="share of ε, after the row count's, for each column's survey and 1-way measurement "
                         "(default: chosen by table size)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="settings",

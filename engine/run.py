@@ -26,8 +26,8 @@ class RunConfig:
     epsilon: float
     delta: float | None = None
     epochs: int = 40                         # passes over the data the budget is spread over
-    preprocessing_fraction: float | None = None   # share of ε for the row count, surveys and 1-way
-                                                  # measurements; None: the synthesizer's choice
+    preprocessing_fraction: float | None = None   # share of ε (what the row count leaves) for the surveys
+                                                  # and 1-way measurements; None: the synthesizer's choice
     device: str = "auto"
     seed: int | None = None
     synthesizer: str = "dpgan"

@@ -10,7 +10,7 @@ from opacus.accountants.analysis import rdp as opacus_rdp
 
 from engine.privacy import rdp
 from engine.privacy.accountant import PrivacyAccountant, Release, curve_of, default_delta
-from engine.privacy.plan import SIZE_EDGES, ColumnPlan, make_plan
+from engine.privacy.plan import COUNT_SHARE, SIZE_EDGES, ColumnPlan, make_plan, rho_of
 from engine.synthesizers.dpgan.settings import DPGANSettings
 from engine.synthesizers.dpgan.synthesizer import DPGAN
 
@@ -42,10 +42,15 @@ def _gan(epochs: int, columns: int, **settings):
 def test_plan_bound_holds_for_every_size_class_and_is_tight(epsilon, delta, epochs, columns) -> None:
     plan = make_plan(epsilon, delta, lambda rows: 0.2, _columns(columns), _gan(epochs, columns))
     assert set(plan.classes) == set(SIZE_EDGES)
+    # the count takes its share of ρ off the top; surveys and measurements 0.2 of what the rest converts to
+    rho = rho_of(epsilon, plan.rdp_delta)
+    assert 1 / (2 * plan.count_sigma ** 2) == pytest.approx(COUNT_SHARE * rho, rel=1e-3)
+    rest = rdp.epsilon(rdp.gaussian((2 * (1 - COUNT_SHARE) * rho) ** -0.5), plan.rdp_delta)
     paths = []
     for c in plan.classes.values():
-        fixed = curve_of(plan.preprocessing(c.sigma_pre))
-        assert rdp.epsilon(fixed, plan.rdp_delta) == pytest.approx(0.2 * epsilon, rel=1e-3)
+        count, *surveys_and_measures = plan.preprocessing(c.sigma_pre)
+        assert rdp.epsilon(curve_of(surveys_and_measures), plan.rdp_delta) == pytest.approx(0.2 * rest, rel=1e-3)
+        fixed = curve_of([count, *surveys_and_measures])
         paths.append(fixed + curve_of(c.synthesizer.releases))
     assert max(rdp.epsilon(p, plan.rdp_delta) for p in paths) <= plan.bound <= epsilon
     assert plan.bound == pytest.approx(rdp.epsilon(np.max(paths, axis=0), plan.rdp_delta))

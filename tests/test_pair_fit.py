@@ -82,3 +82,51 @@ def test_the_loss_compares_each_measured_pair_with_its_own_histogram(fitted) -> 
     half = MarginalFit(encoder, coding, float(len(data)), 1.0, torch.device("cpu"))
     half.add(Measured(pairs[0], np.roll(pair_counts(codes, pairs[0], coding), 1), sigma=0.5))
     assert float(half.loss(raw)) - base == pytest.approx(4 * (float(one.loss(raw)) - base), rel=1e-3)
+
+
+def test_the_independence_prior_charges_associations_and_nothing_else(fitted) -> None:
+    """Unmeasured pairs of a generator fitted to noisy measurements came out associated where the
+    data are not (hr500 at ε = 1: shuffling the synthetic table's columns raised its pairwise
+    fidelity from 0.79 to 0.84); the prior pulls every pair towards the product of its marginals."""
+    encoder, coding, data, raw = fitted
+    plain = MarginalFit(encoder, coding, float(len(data)), 1.0, torch.device("cpu"))
+    prior = MarginalFit(encoder, coding, float(len(data)), 1.0, torch.device("cpu"), independence=1.0)
+    # the rows as they are (associated columns) against the same columns shuffled one by one
+    shuffled = raw.clone()
+    generator = torch.Generator().manual_seed(0)
+    for span in encoder.spans:
+        order = torch.randperm(len(raw), generator=generator)
+        shuffled[:, span.start:span.start + span.slots] = raw[order, span.start:span.start + span.slots]
+    assert float(plain.loss(raw)) == pytest.approx(float(plain.loss(shuffled)), abs=1e-6)  # 1-way only
+    associated = float(prior.loss(raw) - plain.loss(raw))
+    independent = float(prior.loss(shuffled) - plain.loss(shuffled))
+    assert associated > 3 * independent > 0     # shuffled rows keep only chance associations
+    # twice the prior's weight charges twice as much
+    double = MarginalFit(encoder, coding, float(len(data)), 1.0, torch.device("cpu"), independence=2.0)
+    assert float(double.loss(raw) - plain.loss(raw)) == pytest.approx(2 * associated, rel=1e-4)
+
+
+def test_a_measured_pair_follows_its_measurement_alone(fitted) -> None:
+    """Pulling measured pairs towards independence as well cost hr1500 at ε = 3 its TSTR AUC
+    (0.95 → 0.87): once a pair is measured the prior leaves it, and the other pairs, as they were."""
+    encoder, coding, data, raw = fitted
+    codes = real_codes(data, encoder, coding)
+    pairs = _multi_slot_pairs(encoder)
+    measured = pairs[0]
+
+    def prior_charge(with_pair: bool) -> float:
+        plain = MarginalFit(encoder, coding, float(len(data)), 1.0, torch.device("cpu"))
+        prior = MarginalFit(encoder, coding, float(len(data)), 1.0, torch.device("cpu"), independence=1.0)
+        if with_pair:
+            for fit in (plain, prior):
+                fit.add(Measured(measured, pair_counts(codes, measured, coding), sigma=1.0))
+        return float(prior.loss(raw) - plain.loss(raw))
+
+    probe = MarginalFit(encoder, coding, 1.0, 1.0, torch.device("cpu"))
+    coded = torch.cat(probe.code_probabilities(probe.span_probabilities(raw)), dim=1)
+    offsets = np.concatenate([[0], np.cumsum(coding.sizes)])
+    i, j = measured
+    block = (coded[:, offsets[i]:offsets[i + 1]].T @ coded[:, offsets[j]:offsets[j + 1]] / len(coded)
+             - torch.outer(coded[:, offsets[i]:offsets[i + 1]].mean(0), coded[:, offsets[j]:offsets[j + 1]].mean(0)))
+    assert float((block ** 2).sum()) > 1e-4, "the measured pair is associated in these rows"
+    assert prior_charge(False) - prior_charge(True) == pytest.approx(float((block ** 2).sum()), rel=1e-3)

@@ -23,6 +23,7 @@ from engine.privacy import mechanisms, rdp
 from engine.privacy.accountant import DOMAIN_DELTA_SHARE, PrivacyAccountant, Release, curve_of
 from engine.privacy.ledger import Ledger
 from engine.privacy.mechanisms import category_threshold
+from engine.privacy.plan import COUNT_SHARE, rho_of
 from engine.io import read_table
 from engine.run import RunConfig
 from engine.schema import Role, infer_schema
@@ -78,8 +79,14 @@ def test_every_planned_preprocessing_release_is_charged(demo) -> None:
     chosen = plan.for_rows(s.rows_estimate)
     made = tally([Release.from_json(list(r)) for r in s.releases])
     assert made == tally(plan.preprocessing(chosen.sigma_pre) + chosen.synthesizer.releases)
+    # the count comes off the top; the surveys and measurements spend a small table's share of the rest
+    rho = rho_of(2.0, plan.rdp_delta)
+    rest = rdp.epsilon(rdp.gaussian((2 * (1 - COUNT_SHARE) * rho) ** -0.5), plan.rdp_delta)
+    _, *surveys_and_measures = plan.preprocessing(chosen.sigma_pre)
     share = DPGANSettings().preprocessing_share
-    assert s.preprocessing_epsilon == pytest.approx(share * 2.0, rel=1e-3)   # its share of ε for a small table
+    assert rdp.epsilon(curve_of(surveys_and_measures), plan.rdp_delta) == pytest.approx(share * rest, rel=1e-3)
+    assert s.preprocessing_epsilon == pytest.approx(
+        rdp.epsilon(curve_of(plan.preprocessing(chosen.sigma_pre)), plan.rdp_delta), rel=1e-6)
     assert s.epsilon_spent <= 2.0
 
 

@@ -57,7 +57,7 @@ class PrivacyPage(Page):
         self.fraction.setValue(choices.preprocessing_fraction or 0.0)
         self.fraction.setSuffix("  of ε")
         self.fraction.setMinimumWidth(110)
-        fraction_hint = QLabel("spent on the row count, column bounds, categories and frequencies; the rest on learning")
+        fraction_hint = QLabel("after the row count's small fixed share: spent on column bounds, categories and frequencies; the rest on learning")
         fraction_hint.setObjectName("hint")
         fraction_row = QHBoxLayout()
         fraction_row.addWidget(self.fraction)

@@ -193,7 +193,7 @@ def make_plan(epsilon: float, delta: float | None, preprocessing_share: Callable
     """The whole run's plan before any row is read (see the module docstring).
 
     For a size class whose smallest table has ``rows`` rows, ``preprocessing_share(rows)`` is the
-    share of ε its surveys and measurements (with the row count) may spend, and
+    share of what the row count leaves (in ε) that its surveys and measurements may spend, and
     ``plan_synthesizer(rows, budget)`` plans the synthesizer within what is left.
     """
     delta = DEFAULT_DELTA if delta is None else delta
@@ -204,17 +204,21 @@ def make_plan(epsilon: float, delta: float | None, preprocessing_share: Callable
                                f"{1 / SIZE_EDGES[0]:g} for any table); leave it unset for the default.")
     domain_delta = DOMAIN_DELTA_SHARE * delta if any(c.survey for c in columns) else 0.0
     rdp_delta = delta - domain_delta
-    count_sigma = math.sqrt(1.0 / (2.0 * COUNT_SHARE * rho_of(epsilon, rdp_delta)))
+    rho = rho_of(epsilon, rdp_delta)
+    count_sigma = math.sqrt(1.0 / (2.0 * COUNT_SHARE * rho))
     plan = PrivacyPlan(epsilon, delta, domain_delta, count_sigma, columns)
-    count_curve = rdp.gaussian(count_sigma)
+    # the count comes off the top: a class's preprocessing share is of what the count leaves (ε of
+    # the remaining ρ alone), so a class with a small share is not starved by a count it shares
+    rest_epsilon = rdp.epsilon(rdp.gaussian(math.sqrt(1.0 / (2.0 * (1.0 - COUNT_SHARE) * rho))), rdp_delta)
     weight = SURVEY_WEIGHT ** 2 * sum(c.survey for c in columns) + MEASURE_WEIGHT ** 2 * sum(c.measure for c in columns)
     sigma_pre: dict[int, float] = {}
     for edge in SIZE_EDGES:
-        target = preprocessing_share(edge) * epsilon
-        if not 0 < target < epsilon or rdp.epsilon(count_curve, rdp_delta) >= target:
-            raise DoppelInputError(f"The preprocessing share must leave room for the row count and the model; "
-                                   f"got {target / epsilon:g}.")
-        sigma_pre[edge] = _solve(lambda s: rdp.epsilon(count_curve + weight * rdp.gaussian(s), rdp_delta) <= target,
+        share = preprocessing_share(edge)
+        if not 0 < share < 1:
+            raise DoppelInputError(f"The preprocessing share must be above 0 and below 1, to leave room for the "
+                                   f"model; got {share:g}.")
+        target = share * rest_epsilon
+        sigma_pre[edge] = _solve(lambda s: rdp.epsilon(weight * rdp.gaussian(s), rdp_delta) <= target,
                                  1e-2, 1e7) if weight else 1.0
     fixed = {edge: curve_of(plan.preprocessing(sigma)) for edge, sigma in sigma_pre.items()}
 

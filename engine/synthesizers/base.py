@@ -117,7 +117,8 @@ class Synthesizer(ABC):
     # ------------------------------------------------------------------ learning
     @classmethod
     def preprocessing_share(cls, settings: Any, rows: int) -> float:
-        """The share of ε the row count, surveys and 1-way measurements may spend in a size class."""
+        """The share of ε (of what the row count leaves) the surveys and 1-way measurements may spend
+        in a size class."""
         return 0.2
 
     @classmethod

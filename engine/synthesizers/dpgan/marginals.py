@@ -10,7 +10,13 @@ measurement's own noise would add; McKenna et al. 2022), then a Gaussian histogr
 released (sensitivity 1: a row falls in one cell). The generator is the model: a mixture of
 product distributions over its latent noise, whose 1- and 2-way marginals are exact averages of
 its softmax outputs, fitted to every measurement by their Gaussian likelihood (GEM, Liu et al.
-2021). Everything after the releases is post-processing.
+2021), under a prior that every pair of columns not measured is independent: a network fitted to
+a few noisy pairs otherwise invents associations between the columns no measurement ties (hr500
+at ε = 1: pairwise fidelity 0.78 without the prior, 0.82 with it), where the maximum-entropy
+answer of marginal-based methods is independence. A measured pair follows its measurement alone
+(pulling it too cost hr1500 at ε = 3 its TSTR AUC, 0.95 → 0.87). The prior applies without a DP
+discriminator, which measures associations itself.
+Everything after the releases is post-processing.
 """
 
 from __future__ import annotations
@@ -111,6 +117,7 @@ class MarginalFit:
     rows: float
     one_way_sigma: float
     device: torch.device
+    independence: float = 0.0
     pairs: list[Measured] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -123,6 +130,11 @@ class MarginalFit:
         # the whole 2-way loss is then one product of the batch's code probabilities with themselves
         self._pair_target = torch.zeros(codes, codes, device=self.device)
         self._pair_weight = torch.zeros(codes, codes, device=self.device)
+        # the prior: every pair of columns not measured (blocks above the diagonal) independent, at
+        # ``independence`` times a 1-way measurement's precision
+        span_of = np.repeat(np.arange(len(self.coding.sizes)), self.coding.sizes)
+        above = torch.as_tensor(span_of[:, None] < span_of[None, :], device=self.device)
+        self._independence_weight = above.float() * self.independence
 
     def add(self, measured: Measured) -> None:
         self.pairs.append(measured)
@@ -132,6 +144,7 @@ class MarginalFit:
         target = measured.counts.reshape(sizes[i], sizes[j]) / self.rows
         self._pair_target[rows, cols] = torch.as_tensor(target, dtype=torch.float32, device=self.device)
         self._pair_weight[rows, cols] = (self.one_way_sigma / measured.sigma) ** 2
+        self._independence_weight[rows, cols] = 0.0       # a measured pair follows its measurement alone
 
     def span_probabilities(self, raw: torch.Tensor) -> list[torch.Tensor]:
         return [torch.softmax(raw[:, s.start:s.start + s.slots], dim=1) for s in self.encoder.spans]
@@ -154,10 +167,13 @@ class MarginalFit:
         for p, target in zip(probs, self._one_way):
             if len(target) > 1:
                 total = total + ((p.mean(dim=0) - target) ** 2).sum()
-        if self.pairs:
+        if self.pairs or self.independence:
             coded = torch.cat(self.code_probabilities(probs), dim=1)
             joint = coded.T @ coded / len(coded)
             total = total + (self._pair_weight * (joint - self._pair_target) ** 2).sum()
+            if self.independence:
+                shares = coded.mean(dim=0)
+                total = total + (self._independence_weight * (joint - torch.outer(shares, shares)) ** 2).sum()
         return total
 
 

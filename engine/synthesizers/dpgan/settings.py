@@ -22,12 +22,13 @@ class DPGANSettings:
     discriminator_hidden: tuple[int, ...] = (256, 256)
     # the budget by size class
     dpsgd_from_rows: int = 6400              # size classes from this many rows also train a DP discriminator
-    preprocessing_share: float = 0.6         # share of ε for the row count, surveys and 1-way measurements
+    preprocessing_share: float = 0.6         # share of ε (after the row count) for surveys and 1-way measurements
     preprocessing_share_dpsgd: float = 0.2   # the same with a DP discriminator
     pair_share_dpsgd: float = 0.3            # with a DP discriminator, the pairs' share of what is left
     rounds_per_column: float = 2.0           # pairs chosen and measured, per learned column
     selection_share: float = 0.1             # of each round's budget, the private choice's share
     pair_groups: int = 16                    # a numeric column's bins merged into this many in a pair
+    independence_prior: float = 1.0          # pull of each pair not measured towards independence (× a 1-way precision)
     # fitting the generator to the measurements (post-processing)
     fit_batch: int = 1024
     fit_lr: float = 5e-3

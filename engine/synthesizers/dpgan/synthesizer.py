@@ -129,8 +129,9 @@ class DPGAN(Synthesizer):
         self.batch = max(int(round(self.q * context.rows)), 1) if self.steps else self.settings.fit_batch
         gan = GanSteps(self.encoder, data, self.settings, self.batch, self.sigma, context.noise, context.init,
                        rate=self.q or None)
-        gan.fit = MarginalFit(self.encoder, pair_coding(self.encoder, self.settings.pair_groups), context.rows, context.one_way_sigma,
-                              data.device)
+        gan.fit = MarginalFit(self.encoder, pair_coding(self.encoder, self.settings.pair_groups), context.rows,
+                              context.one_way_sigma, data.device,
+                              independence=0.0 if self.steps else self.settings.independence_prior)
         for measured in self.measured:
             gan.fit.add(measured)
         if self._restored is not None:
