@@ -56,9 +56,12 @@ class PrivacyPage(Page):
         self.fraction.setSpecialValueText("automatic (by table size)")   # shown at 0: the plan's share
         self.fraction.setValue(choices.preprocessing_fraction or 0.0)
         self.fraction.setSuffix("  of ε")
-        self.fraction.setMinimumWidth(110)
-        fraction_hint = QLabel("after the row count's small fixed share: spent on column bounds, categories and frequencies; the rest on learning")
+        # wide enough for the special text: a squeezed box read "atic (by table size)"
+        self.fraction.setMinimumWidth(self.fraction.fontMetrics().horizontalAdvance("automatic (by table size)") + 40)
+        fraction_hint = QLabel("after the row count's small fixed share: spent on column bounds, categories and "
+                               "frequencies; the rest on learning")
         fraction_hint.setObjectName("hint")
+        fraction_hint.setWordWrap(True)
         fraction_row = QHBoxLayout()
         fraction_row.addWidget(self.fraction)
         fraction_row.addWidget(fraction_hint, 1)

@@ -27,7 +27,7 @@ MIN_FINE_BINS = 8             # at least this many bins over the range, weak one
 MISSING_SIGNAL_Z = 3.0        # a missing slot exists only if its noisy count clears 3σ
 FINE_SIGNAL_Z = 2.5           # inside the found range, fine bins below 2.5σ are taken as empty
 ISOLATED_SIGNAL_Z = 4.0       # a bin with no strong neighbour needs 4σ (else, of 200 bins, one is noise)
-BLOCK_SIGNAL_Z = 3.0            # weak bins are read in blocks of k whose sum clears 3σ·√k
+BLOCK_SIGNAL_Z = 3.0          # weak bins are read in blocks of k whose sum clears 3σ·√k
 
 
 @register(Kind.CONTINUOUS, Kind.INTEGER, Kind.DATE)

@@ -91,6 +91,9 @@ def test_privacy_page_shows_meaning_delta_and_ledger(demo_window, qtbot):  # noq
     assert page.epsilon.value() == 1.0 and "Strong privacy" in page.meaning.text()
     assert win.session.choices.epsilon == 1.0 and "ε planned: 1" in win.readout.text()
     assert "2,000 rows" in page.delta_hint.text()
+    # the share box shows its whole "automatic (by table size)" beside the wrapped hint
+    box = page.fraction
+    assert box.width() >= box.fontMetrics().horizontalAdvance(box.specialValueText())
     page.epsilon.setValue(8)
     page.set_ceiling(5)
     qtbot.waitUntil(lambda: "past its ceiling of 5" in page.warning.text(), timeout=30_000)
