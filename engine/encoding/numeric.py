@@ -227,14 +227,12 @@ def _spread_rest(noisy: np.ndarray, sigma: float, total: float) -> np.ndarray:
     free = ~strong
     size = 2
     while size <= len(noisy) // 2 and free.any():
-        found = free.copy()
         for start in range(0, len(noisy), size):      # each weak bin: the smallest block that clears
             block = np.arange(start, min(start + size, len(noisy)))
             weak = block[~strong[block]]
             if len(weak) and noisy[weak].sum() >= BLOCK_SIGNAL_Z * sigma * np.sqrt(len(weak)):
                 mass[weak[free[weak]]] = noisy[weak].sum() / len(weak)
-                found[weak] = False
-        free = found
+                free[weak] = False
         size *= 2
     rest = total - mass.sum()           # its noise: the kept bins' and n̂'s, about σ·√(kept + 1)
     if free.any() and rest > 2.0 * sigma * np.sqrt((~free).sum() + 1):
