@@ -59,6 +59,18 @@ def test_identical_tables_score_one_and_warn_about_copies(demo) -> None:
     assert all(not c.missing and not c.synthetic_only for c in result.coverage)
 
 
+def test_empty_cells_are_missing_however_the_table_holds_them() -> None:
+    """A table read from a file holds pd.NA in a text column, a synthetic table made in memory
+    None; both are empty cells (the report once scored them as a label '<NA>' against 'missing')."""
+    labels = ["Sales", None, "HR", "Sales", None, "IT"] * 20
+    read = pd.DataFrame({"team": pd.array(labels, dtype="string"), "score": np.arange(120) % 7})
+    made = pd.DataFrame({"team": pd.Series(labels, dtype=object), "score": np.arange(120) % 7})
+    result = evaluate(read, made, infer_schema(read), seed=0)
+    team = next(c for c in result.columns if c.column == "team")
+    assert team.fidelity == pytest.approx(1.0)
+    assert team.real_missing == pytest.approx(team.synthetic_missing) and team.real_missing > 0.3
+
+
 def test_random_noise_scores_low(demo) -> None:
     frame, schema = demo
     result = evaluate(frame, _noise(frame, schema), schema)

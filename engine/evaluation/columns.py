@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,8 +26,8 @@ def _typed(spec: ColumnSchema, series: pd.Series) -> pd.Series:
     values = spec.values(series)
     if spec.kind.numeric:
         return pd.to_numeric(values, errors="coerce").astype(float).reset_index(drop=True)
-    return values.map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
-                      ).astype(object).reset_index(drop=True)
+    # pd.isna: a table read from a file holds pd.NA, one made in memory None or NaN; all are "missing"
+    return values.map(lambda v: None if pd.isna(v) else str(v)).astype(object).reset_index(drop=True)
 
 
 def typed_columns(real: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema) -> tuple[list[TypedColumn], list[str]]:
