@@ -166,7 +166,8 @@ def domain(dataset: str) -> dict[str, dict]:
 def declared_schema(dataset: str, frame: pd.DataFrame, public: bool = True) -> Schema:
     """``infer_schema(frame)`` with the analyst's declarations: a 0/1 flag declared as a category
     list becomes categorical (so its TSTR is a ROC AUC, not an R²), and with ``public`` every
-    learned column gets its public bounds or categories (booleans keep their tokens) and the
+    learned column gets its public bounds or categories (booleans keep their tokens) and whether
+    it may be empty (the peers get the same: an empty bin only where ``nullable``), and the
     whole schema is declared, as an analyst confirming it in the app would.
     Every tool is scored with this schema's kinds (``public=False`` gives them without bounds)."""
     schema = infer_schema(frame)
@@ -184,4 +185,6 @@ def declared_schema(dataset: str, frame: pd.DataFrame, public: bool = True) -> S
                 column.public_categories = list(entry["categories"])
         elif public:
             column.public_min, column.public_max = entry["min"], entry["max"]
+        if public:
+            column.public_missing = bool(entry.get("nullable"))
     return schema.declare_all() if public else schema

@@ -84,6 +84,7 @@ def test_accepting_declares_exactly_the_suggested_columns() -> None:
     ("decimal_comma", "yes", True), ("true_token", "Y", "Y"), ("false_token", "N", "N"),
     ("public_min", "20000", 20000.0), ("public_categories", "Sales, HR", ["Sales", "HR"]),
     ("date_formats", "%d.%m.%Y; %Y-%m-%d", "%d.%m.%Y"), ("fake", "name", "name"),
+    ("public_missing", "may be empty", True), ("public_missing", "never empty", False),
 ])
 def test_every_fact_is_editable_and_an_edit_declares_the_column(field: str, text: str, expected: object) -> None:
     column = infer_schema(read_table(DEMO).frame)["salary"]
@@ -98,7 +99,7 @@ def test_every_fact_is_editable_and_an_edit_declares_the_column(field: str, text
     ("kind", "money", "kind 'money' is not one of"), ("decimals", "two", "decimals must be a whole number"),
     ("decimal_comma", "maybe", "decimal comma is 'yes' or 'no'"), ("public_max", "lots", "is not a number"),
     ("date_formats", "dd.mm.yyyy", "has no % code"), ("true_token", " ", "cannot be empty"),
-    ("fake", "pets", "fake values 'pets' are not known"),
+    ("fake", "pets", "fake values 'pets' are not known"), ("public_missing", "sometimes", "empty cells are"),
 ])
 def test_edits_that_do_not_fit_are_refused_with_one_line(field: str, text: str, message: str) -> None:
     column = infer_schema(read_table(DEMO).frame)["salary"]

@@ -53,6 +53,11 @@ class ColumnDetails(QScrollArea):
         self.public_max.setPlaceholderText("max")
         self.public_categories = QLineEdit()
         self.public_categories.setPlaceholderText("comma-separated, e.g. Sales, Engineering, HR")
+        self.public_missing = QComboBox()
+        self.public_missing.addItems(list(declaring.EMPTY_CELLS.values()))
+        self.public_missing.setToolTip("Whether this column may have empty cells, as you know it without looking at "
+                                       "the data. Decided under DP, a small share of empty cells can be lost in the "
+                                       "noise; 'may be empty' keeps them.")
         self.sets = QComboBox()
         self.use_set = QPushButton("Use")
         self.save_set = QPushButton("Save as set…")
@@ -69,18 +74,19 @@ class ColumnDetails(QScrollArea):
              ("True / false:", _row(self.true_token, self.false_token))),
             (("Public range:", _row(self.public_min, QLabel("to"), self.public_max, stretch=(1, 0, 1))),
              ("Categories:", self.public_categories)),
+            (("Empty cells:", self.public_missing), ("", QWidget())),
         )
         for index, pairs in enumerate(rows, start=1):
             for slot, (label, widget) in enumerate(pairs):
                 grid.addWidget(QLabel(label), index, 2 * slot)
                 grid.addWidget(widget, index, 2 * slot + 1)
-        grid.addWidget(QLabel("Saved sets:"), 6, 0)
-        grid.addWidget(_row(self.sets, self.use_set, self.save_set), 6, 1, 1, 3)
-        grid.addWidget(QLabel("Suggested:"), 7, 0)
-        grid.addWidget(_row(self.suggestion, self.accept), 7, 1, 1, 3)
-        grid.addWidget(QLabel("Forecast:"), 8, 0)
-        grid.addWidget(self.outcome, 8, 1, 1, 3)
-        grid.setRowStretch(9, 1)
+        grid.addWidget(QLabel("Saved sets:"), 7, 0)
+        grid.addWidget(_row(self.sets, self.use_set, self.save_set), 7, 1, 1, 3)
+        grid.addWidget(QLabel("Suggested:"), 8, 0)
+        grid.addWidget(_row(self.suggestion, self.accept), 8, 1, 1, 3)
+        grid.addWidget(QLabel("Forecast:"), 9, 0)
+        grid.addWidget(self.outcome, 9, 1, 1, 3)
+        grid.setRowStretch(10, 1)
         self.setWidget(body)
 
         self.column: Any = None
@@ -88,7 +94,7 @@ class ColumnDetails(QScrollArea):
             "kind": self.kind, "role": self.role, "fake": self.fake, "date_formats": self.date_formats,
             "decimals": self.decimals, "decimal_comma": self.decimal_comma, "true_token": self.true_token,
             "false_token": self.false_token, "public_min": self.public_min, "public_max": self.public_max,
-            "public_categories": self.public_categories}
+            "public_categories": self.public_categories, "public_missing": self.public_missing}
         for field, widget in self._inputs.items():
             if isinstance(widget, QComboBox):
                 widget.activated.connect(lambda _i, f=field, w=widget: self._set(f, w.currentText()))
@@ -155,6 +161,7 @@ class ColumnDetails(QScrollArea):
         self.public_min.setEnabled(kind.numeric)
         self.public_max.setEnabled(kind.numeric)
         self.public_categories.setEnabled(self._categorical())
+        self.public_missing.setEnabled(column.role is Role.LEARN)
         self.use_set.setEnabled(self._categorical() and self.sets.count() > 0)
         self.sets.setEnabled(self._categorical())
         self.save_set.setEnabled(bool(column.public_categories))

@@ -26,11 +26,13 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("kind", "Kind"), ("role", "Role"), ("fake", "Fake values"), ("date_formats", "Date format(s)"),
     ("decimals", "Decimals"), ("decimal_comma", "Decimal comma"), ("true_token", "True written as"),
     ("false_token", "False written as"), ("public_min", "Public min"), ("public_max", "Public max"),
-    ("public_categories", "Public categories"),
+    ("public_categories", "Public categories"), ("public_missing", "Empty cells"),
 )
 FORMAT_SEPARATOR = "; "       # between a mixed date column's formats ("%b %d, %Y" holds a comma)
 MAX_DECIMALS = 9
 YES, NO = "yes", "no"
+#: How the app names each ``public_missing`` declaration (None: left to the noisy count of empty cells).
+EMPTY_CELLS: dict[bool | None, str] = {None: "decided under DP", True: "may be empty", False: "never empty"}
 
 
 # ----------------------------------------------------------------------------------- one fact
@@ -54,6 +56,8 @@ def field_text(column: ColumnSchema, field: str) -> str:
         return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
     if field == "public_categories":
         return ", ".join(column.public_categories or [])
+    if field == "public_missing":
+        return EMPTY_CELLS[column.public_missing]
     return str(getattr(column, field))
 
 
@@ -96,6 +100,11 @@ def set_column_field(column: ColumnSchema, field: str, text: str) -> None:
         column.declare(**{field: _bound(column, text)})
     elif field == "public_categories":
         column.declare(public_categories=[v.strip() for v in text.split(",") if v.strip()] or None)
+    elif field == "public_missing":
+        declared = {label: value for value, label in EMPTY_CELLS.items()}
+        if text.lower() not in declared:
+            raise DoppelInputError(f"{where}: empty cells are {', '.join(repr(t) for t in declared)}, got {text!r}.")
+        column.declare(public_missing=declared[text.lower()])
     else:
         raise DoppelInputError(f"Column field {field!r} cannot be edited.")
 

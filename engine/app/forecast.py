@@ -218,6 +218,17 @@ def _measurement(spec: ColumnSchema, series: pd.Series, survey: Survey | None, n
     present = max(float(series.notna().sum()), 1.0)
     strong = float(counts[counts >= FINE_SIGNAL_Z * sigma].sum()) / present
     noise = f"noise σ ≈ {sigma:,.0f} rows"
+    outcome, reason = _shape(spec, series, encoder, counts, strong, present, noise)
+    gaps = float(series.isna().mean())
+    if gaps >= LOST_LABEL_SHARE and not encoder.has_missing:
+        return COARSE, f"{reason}; its empty cells ({gaps:.1%}) are below the noise and the output will have " \
+            "none: declare that the column may be empty to keep them"
+    return outcome, reason
+
+
+def _shape(spec: ColumnSchema, series: pd.Series, encoder: Any, counts: np.ndarray, strong: float, present: float,
+           noise: str) -> tuple[str, str]:
+    """How well the column's values (its empty cells aside) come out of the rehearsed measurement."""
     if spec.kind.numeric:
         if not strong:
             return COARSE, f"only its range: every bin is below the noise ({noise} per bin)"

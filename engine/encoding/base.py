@@ -22,6 +22,7 @@ from engine.privacy.randomness import NoiseSource
 from engine.schema import ColumnSchema, Kind
 from engine.schema.survey import Survey, public_classes
 
+MISSING_SIGNAL_Z = 3.0  # an undeclared column has an empty slot only if its noisy count of empty cells clears 3σ
 PUBLIC_CLASS_Z = 4.5    # a data-free survey class counts as seen above 4.5σ (~1 false class in 300,000)
 
 _REGISTRY: dict[str, type["ColumnEncoder"]] = {}
@@ -112,6 +113,14 @@ def combined(first: float, first_sigma: float, second: float, second_sigma: floa
     (post-processing: a column's survey and its measurement both count its missing cells)."""
     w1, w2 = first_sigma ** -2, second_sigma ** -2
     return (w1 * first + w2 * second) / (w1 + w2), float((w1 + w2) ** -0.5)
+
+
+def keeps_missing(spec: ColumnSchema, noisy_missing: float, sigma: float) -> bool:
+    """Whether a column gets an empty slot: as declared, else when the noisy count of its empty
+    cells clears ``MISSING_SIGNAL_Z``·σ (below it a slot would mostly hold noise)."""
+    if spec.public_missing is not None:
+        return spec.public_missing
+    return noisy_missing >= MISSING_SIGNAL_Z * sigma
 
 
 class ColumnEncoder(ABC):

@@ -13,11 +13,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.encoding.base import ColumnEncoder, Releaser, combined, register
+from engine.encoding.base import ColumnEncoder, Releaser, combined, keeps_missing, register
 from engine.schema import ColumnSchema, Kind
 from engine.schema.survey import Survey
 
-MISSING_SIGNAL_Z = 3.0     # a missing slot exists only if its noisy count clears 3σ
 EMPTY_WEIGHT = 0.5         # a released category measured at zero keeps half a row: it stays possible
 
 
@@ -48,8 +47,9 @@ class CategoricalEncoder(ColumnEncoder):
         weights, noisy_missing = np.maximum(noisy[:-1], EMPTY_WEIGHT), float(noisy[-1])
         if survey is not None:
             noisy_missing, sigma = combined(noisy_missing, sigma, survey.missing, survey.sigma)
+        noisy_missing = max(noisy_missing, 0.0)
+        has_missing = keeps_missing(spec, noisy_missing, sigma) or not domain
         total = weights.sum() + noisy_missing
-        has_missing = noisy_missing >= MISSING_SIGNAL_Z * sigma or not domain
         missing_share = noisy_missing / total if has_missing and total > 0 else 0.0
         return cls(spec.name, list(domain), (weights / weights.sum()).tolist() if domain else [],
                    bool(has_missing), float(missing_share))

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.encoding.base import ColumnEncoder, Releaser, combined, register
+from engine.encoding.base import ColumnEncoder, Releaser, combined, keeps_missing, register
 from engine.schema import ColumnSchema, Kind
 from engine.schema.survey import Survey
 
@@ -24,7 +24,6 @@ MAX_BINS = 24                 # quantile bins per numeric column
 MAX_FINE_BINS = 200
 PER_VALUE_MAX = 128           # a whole-number column with at most this many values in its range: one bin per value
 MIN_FINE_BINS = 8             # at least this many bins over the range, weak ones filled by _spread_rest
-MISSING_SIGNAL_Z = 3.0        # a missing slot exists only if its noisy count clears 3σ
 FINE_SIGNAL_Z = 2.5           # inside the found range, fine bins below 2.5σ are taken as empty
 ISOLATED_SIGNAL_Z = 4.0       # a bin with no strong neighbour needs 4σ (else, of 200 bins, one is noise)
 BLOCK_SIGNAL_Z = 3.0          # weak bins are read in blocks of k whose sum clears 3σ·√k
@@ -74,7 +73,8 @@ class NumericEncoder(ColumnEncoder):
             mass = np.ones_like(mass)
         edges, mass = _trim_empty(edges, mass)
         groups = _quantile_groups(mass, MAX_BINS)
-        has_missing = bool(noisy_missing >= MISSING_SIGNAL_Z * missing_sigma)
+        has_missing = keeps_missing(spec, noisy_missing, missing_sigma)
+        noisy_missing = max(noisy_missing, 0.0)
         missing_share = float(noisy_missing / (noisy_missing + mass.sum())) if has_missing else 0.0
         return cls(spec.name, spec.kind.value, edges.tolist(), (mass / mass.sum()).tolist(), groups,
                    has_missing, missing_share=missing_share)

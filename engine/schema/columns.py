@@ -32,6 +32,9 @@ class ColumnSchema:
     ``public_min``/``public_max`` are public bounds: when both are set no budget is spent on
     finding them and generated values are clipped to them. ``public_categories`` is a public
     category list: no threshold is applied and nothing outside it is ever output.
+    ``public_missing`` declares whether the column may have empty cells: True keeps an empty
+    slot whatever the noise (its share is still measured), False refuses a table with an empty
+    cell there; None leaves it to the noisy count of empty cells.
     """
 
     name: str
@@ -46,6 +49,7 @@ class ColumnSchema:
     public_min: float | str | None = None
     public_max: float | str | None = None
     public_categories: list[str] | None = None
+    public_missing: bool | None = None   # declared: may be empty (True), never empty (False); None: DP decides
     fake: str | None = None              # Faker provider for role FAKE
     more_date_formats: list[str] = field(default_factory=list)  # a mixed column's other formats, in order
     decimal_comma: bool = False          # numbers written 1.234,5: the decimal mark is a comma
@@ -75,16 +79,20 @@ class ColumnSchema:
     def check_cells(self, series: pd.Series, source: str) -> None:
         """Refuse a cell this column's kind cannot read, before any budget is spent: learning it
         as missing would quietly misstate the column (e.g. "n/a-ish" in a column set to integer)."""
-        if self.kind in (Kind.CATEGORICAL, Kind.TEXT):
-            return
-        unread = (series.notna() & self.values(series).isna()).to_numpy()
-        if not unread.any():
-            return
-        row = int(np.argmax(unread))
-        raise DoppelInputError(
-            f"{source}: column '{self.name}' is {self.kind.value} but row {row + 1} below the header holds "
-            f"{str(series.iloc[row])[:40]!r}, which is not {self.expected()}; fix or empty that cell, or set the "
-            "column's kind to categorical.")
+        values = self.values(series)
+        if self.kind not in (Kind.CATEGORICAL, Kind.TEXT):
+            unread = (series.notna() & values.isna()).to_numpy()
+            if unread.any():
+                row = int(np.argmax(unread))
+                raise DoppelInputError(
+                    f"{source}: column '{self.name}' is {self.kind.value} but row {row + 1} below the header holds "
+                    f"{str(series.iloc[row])[:40]!r}, which is not {self.expected()}; fix or empty that cell, or set "
+                    "the column's kind to categorical.")
+        empty = values.isna().to_numpy()
+        if self.public_missing is False and empty.any():
+            raise DoppelInputError(
+                f"{source}: column '{self.name}' is declared never empty but row {int(np.argmax(empty)) + 1} below "
+                "the header is empty; fill that cell, or declare that the column may have empty cells.")
 
     def expected(self) -> str:
         """What one cell of this column looks like, in words (for messages)."""

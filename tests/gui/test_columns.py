@@ -34,6 +34,10 @@ def test_every_fact_of_a_column_is_shown_and_each_edit_declares_it(demo_window, 
     assert win.session.schema["bonus_pct"].decimals == 2 and win.session.schema["bonus_pct"].declared
     assert details.declared.isChecked() and _cell(page, "bonus_pct", 4) == "2 decimals"
     assert _cell(page, "bonus_pct", 1) == SchemaModel.DECLARED
+    assert details.public_missing.currentText() == "decided under DP" and details.public_missing.isEnabled()
+    details.public_missing.setCurrentText("may be empty")
+    details.public_missing.activated.emit(details.public_missing.currentIndex())
+    assert win.session.schema["bonus_pct"].public_missing is True
     details.public_max.setText("lots")
     details.public_max.editingFinished.emit()
     assert "is not a number" in messages[-1][2] and win.session.schema["bonus_pct"].public_max is None
