@@ -131,7 +131,7 @@ class DPGAN(Synthesizer):
                        rate=self.q or None)
         gan.fit = MarginalFit(self.encoder, pair_coding(self.encoder, self.settings.pair_groups), context.rows,
                               context.one_way_sigma, data.device,
-                              independence=0.0 if self.steps else self.settings.independence_prior)
+                              independence=self.settings.independence_prior)
         for measured in self.measured:
             gan.fit.add(measured)
         if self._restored is not None:
