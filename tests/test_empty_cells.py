@@ -59,6 +59,11 @@ def test_a_column_declared_never_empty_refuses_a_table_with_a_gap_naming_its_row
     with pytest.raises(DoppelInputError, match=f"'bonus_pct' is declared never empty but row {first_empty} below"):
         train(frame, schema, RunConfig(epsilon=1.0, seed=0, **SMALL))
 
+    schema["department"].public_missing = False        # a label column is held to it too
+    with pytest.raises(DoppelInputError, match="staff.csv: column 'department' is declared never empty but row 2"):
+        schema["department"].check_cells(pd.Series(["Sales", None, "HR"], dtype="string"), "staff.csv")
+    schema["department"].public_missing = None
+
     filled = frame.assign(bonus_pct=frame["bonus_pct"].fillna("0"))
     model = train(filled, schema, RunConfig(epsilon=1.0, seed=0, **SMALL))
     assert not _empty_slot(model)

@@ -73,8 +73,8 @@ class NumericEncoder(ColumnEncoder):
             mass = np.ones_like(mass)
         edges, mass = _trim_empty(edges, mass)
         groups = _quantile_groups(mass, MAX_BINS)
-        has_missing = keeps_missing(spec, noisy_missing, missing_sigma)
         noisy_missing = max(noisy_missing, 0.0)
+        has_missing = keeps_missing(spec, noisy_missing, missing_sigma)
         missing_share = float(noisy_missing / (noisy_missing + mass.sum())) if has_missing else 0.0
         return cls(spec.name, spec.kind.value, edges.tolist(), (mass / mass.sum()).tolist(), groups,
                    has_missing, missing_share=missing_share)

@@ -79,8 +79,11 @@ class ColumnSchema:
     def check_cells(self, series: pd.Series, source: str) -> None:
         """Refuse a cell this column's kind cannot read, before any budget is spent: learning it
         as missing would quietly misstate the column (e.g. "n/a-ish" in a column set to integer)."""
+        textual = self.kind in (Kind.CATEGORICAL, Kind.TEXT)
+        if textual and self.public_missing is not False:
+            return                                 # every label reads; gaps allowed
         values = self.values(series)
-        if self.kind not in (Kind.CATEGORICAL, Kind.TEXT):
+        if not textual:
             unread = (series.notna() & values.isna()).to_numpy()
             if unread.any():
                 row = int(np.argmax(unread))
