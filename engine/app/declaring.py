@@ -21,13 +21,6 @@ from engine.io import cells as parsing
 from engine.schema import FAKE_PROVIDERS, ColumnSchema, Kind, Role, Schema
 from engine.schema.suggestions import Suggestion, suggest
 
-#: The facts a column row shows and edits, in the order the app lists them: (field, label).
-FIELDS: tuple[tuple[str, str], ...] = (
-    ("kind", "Kind"), ("role", "Role"), ("fake", "Fake values"), ("date_formats", "Date format(s)"),
-    ("decimals", "Decimals"), ("decimal_comma", "Decimal comma"), ("true_token", "True written as"),
-    ("false_token", "False written as"), ("public_min", "Public min"), ("public_max", "Public max"),
-    ("public_categories", "Public categories"), ("public_missing", "Empty cells"),
-)
 FORMAT_SEPARATOR = "; "       # between a mixed date column's formats ("%b %d, %Y" holds a comma)
 MAX_DECIMALS = 9
 YES, NO = "yes", "no"
