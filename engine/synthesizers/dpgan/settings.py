@@ -7,6 +7,7 @@ from ``dpsgd_from_rows`` rows on, the DP-SGD discriminator adds what pairs miss.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
@@ -28,12 +29,21 @@ class DPGANSettings:
     rounds_per_column: float = 2.0           # pairs chosen and measured, per learned column
     selection_share: float = 0.1             # of each round's budget, the private choice's share
     pair_groups: int = 16                    # a numeric column's bins merged into this many in a pair
-    independence_prior: float = 1.0          # pull of each pair not measured towards independence (× a 1-way precision)
+    independence_prior: float = 1.0          # pull of each pair not measured towards independence at ε ≤ 1 (see ``prior_at``)
     # fitting the generator to the measurements (post-processing)
     fit_batch: int = 1024
     fit_lr: float = 5e-3
     round_fit_steps: int = 20
     final_fit_steps: int = 800
+
+    def prior_at(self, epsilon: float) -> float:
+        """The independence prior's weight (× a 1-way measurement's precision) at target ``epsilon``:
+        ``independence_prior`` up to ε = 1, then falling as 1/√ε, because more precise pairs make
+        what the generator infers between them more trustworthy. At ε = 3 a weight of 0.5 against
+        1.0 lifted hr500's TSTR AUC from 0.886 to 0.933 (six seeds) and left demo, hr1500 and
+        adult1000 within 0.004; at ε = 1 it cost adult1000 TSTR 0.839 → 0.809, so 1.0 stays there.
+        A public fact (ε), so no ε is spent on it."""
+        return self.independence_prior / math.sqrt(max(epsilon, 1.0))
 
     def widths(self, dpsgd: bool) -> tuple[int, ...]:
         """The generator's hidden layers: (128, 128) when it is fitted to measurements alone (on the

@@ -65,6 +65,7 @@ class DPGAN(Synthesizer):
         self.rounds = int(facts.get("rounds", 0))
         self.selection_epsilon = float(facts.get("selection_epsilon", 0.0))
         self.pair_sigma = float(facts.get("pair_sigma", 0.0))
+        self.independence = float(facts.get("independence", settings.independence_prior))
         self.sigma = float(facts.get("noise_multiplier", 0.0))
         self.q = float(facts.get("sample_rate", 0.0))
         self.steps = int(facts.get("steps_planned", 0))
@@ -93,7 +94,8 @@ class DPGAN(Synthesizer):
         rounds = min(int(round(settings.rounds_per_column * columns)), columns * (columns - 1) // 2)
         rho = budget.rho_left() * (settings.pair_share_dpsgd if dpsgd else 1.0)
         releases: list[Release] = []
-        facts: dict[str, Any] = {"rounds": rounds, "generator_hidden": list(settings.widths(dpsgd))}
+        facts: dict[str, Any] = {"rounds": rounds, "generator_hidden": list(settings.widths(dpsgd)),
+                                 "independence": settings.prior_at(budget.epsilon)}
         if rounds and rho > 0:
             per_round = rho / rounds
             facts["selection_epsilon"] = math.sqrt(8 * settings.selection_share * per_round)
@@ -131,7 +133,7 @@ class DPGAN(Synthesizer):
                        rate=self.q or None)
         gan.fit = MarginalFit(self.encoder, pair_coding(self.encoder, self.settings.pair_groups), context.rows,
                               context.one_way_sigma, data.device,
-                              independence=self.settings.independence_prior)
+                              independence=self.independence)
         for measured in self.measured:
             gan.fit.add(measured)
         if self._restored is not None:
