@@ -49,6 +49,17 @@ def test_a_column_spread_thin_over_many_values_keeps_its_shape() -> None:
     assert np.mean(errors) < 0.3
 
 
+def test_weak_bins_read_in_blocks_keep_a_slope_rather_than_steps() -> None:
+    """A thin ramp (every value below the noise) is read at a coarser scale; each bin gets the mean
+    of the weak bins around it, so the reading still falls along the ramp instead of being flat
+    over each block (which put steps at block edges that the 20-bin marginal measure sees)."""
+    ramp = np.linspace(70.0, 30.0, 64)            # every bin under 2.5 σ at σ = 30
+    mass = _spread_rest(ramp, 30.0, float(ramp.sum()))
+    inner = mass[8:56]                            # away from the ends, where windows are cut short
+    assert np.all(np.diff(inner) < 0), "the reading is flat over a block, or rises on a falling ramp"
+    assert abs(mass.sum() - ramp.sum()) < 0.05 * ramp.sum()
+
+
 def test_values_that_stand_out_keep_their_counts_and_empty_tails_stay_nearly_empty() -> None:
     true = np.zeros(51)
     true[[2, 3, 4, 5, 6]] = [117, 212, 88, 50, 22]
