@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from engine.encoding import TableEncoder
 from engine.encoding.base import Releaser
 from engine.encoding.fit import count_rows, preprocess
 from engine.io import read_table
@@ -18,6 +19,8 @@ from engine.privacy.randomness import NoiseSource
 from engine.run import RunConfig
 from engine.schema import infer_schema
 from engine.synthesizers.dpgan.marginals import MarginalFit, Measured, pair_coding, pair_counts, real_codes
+from engine.synthesizers.dpgan.settings import DPGANSettings
+from engine.synthesizers.dpgan.synthesizer import DPGAN
 from engine.training import plan_run
 
 
@@ -136,10 +139,6 @@ def test_a_measured_pair_follows_its_measurement_alone(fitted) -> None:
 def test_the_independence_prior_fades_above_eps_one_and_is_planned(demo_path, epsilon, weight) -> None:
     """The prior's weight is planned from ε alone (a public fact) for every size class, and the
     synthesizer built from that plan uses it; at ε = 3 the full weight cost hr500 its TSTR AUC."""
-    from engine.encoding import TableEncoder
-    from engine.synthesizers.dpgan.settings import DPGANSettings
-    from engine.synthesizers.dpgan.synthesizer import DPGAN
-
     schema = infer_schema(read_table(demo_path).frame.head(300))
     plan = plan_run(schema, RunConfig(epsilon=epsilon, seed=0))
     weights = {edge: c.synthesizer.facts["independence"] for edge, c in plan.classes.items()}
