@@ -14,14 +14,15 @@ from engine.encoding import TableEncoder
 from engine.encoding.base import Releaser
 from engine.encoding.fit import count_rows, preprocess
 from engine.io import read_table
-from engine.privacy.accountant import PrivacyAccountant
+from engine.privacy.accountant import PrivacyAccountant, Release, curve_of
 from engine.privacy.randomness import NoiseSource
 from engine.run import RunConfig
 from engine.schema import infer_schema
 from engine.synthesizers.dpgan.marginals import MarginalFit, Measured, pair_coding, pair_counts, real_codes
 from engine.synthesizers.dpgan.settings import DPGANSettings
 from engine.synthesizers.dpgan.synthesizer import DPGAN
-from engine.training import plan_run
+from engine.training import plan_run, train
+from tests.conftest import SMALL
 
 
 @pytest.fixture(scope="module")
@@ -145,3 +146,30 @@ def test_the_independence_prior_fades_above_eps_one_and_is_planned(demo_path, ep
     assert weights and all(w == pytest.approx(weight) for w in weights.values()), weights
     synthesizer = DPGAN(TableEncoder([]), DPGANSettings(), next(iter(plan.classes.values())).synthesizer)
     assert synthesizer.independence == pytest.approx(weight)
+
+
+@pytest.mark.parametrize("growth", [DPGANSettings().anneal_growth, 1.0])
+def test_rounds_grow_their_budget_and_spend_exactly_the_plans(demo_path, growth) -> None:
+    """Rounds whose measurement moved the generator little get a larger budget (smaller σ) for the
+    next; whatever the path, the rounds' releases compose to the plan's ρ and the run to its ε.
+    With a growth of 1 every round is the planned one."""
+    frame = read_table(demo_path).frame.head(800)
+    schema = infer_schema(frame)
+    config = RunConfig(epsilon=1.0, seed=4, **{**SMALL, "settings": {**SMALL["settings"], "anneal_growth": growth}})
+    plan = plan_run(schema, config)
+    model = train(frame, schema, config)
+    chosen = plan.for_rows(model.summary.rows_estimate)
+    made = [Release.from_json(list(r)) for r in model.summary.releases]
+    planned = plan.preprocessing(chosen.sigma_pre) + chosen.synthesizer.releases
+    assert curve_of(made) == pytest.approx(curve_of(planned), rel=1e-9), "the plan's ρ, no more, no less"
+    assert model.summary.epsilon_spent == pytest.approx(plan.bound)
+    first_round = next(k for k, r in enumerate(made) if r.exponential)     # a choice, then its measurement
+    sigmas = [r.sigma for r in made[first_round:] if not r.exponential for _ in range(r.count)]
+    facts = model.summary.facts
+    assert len(sigmas) == facts["rounds"] == facts["pairs_measured"] > 0
+    if growth == 1.0:
+        assert facts["rounds"] == facts["rounds_planned"]
+        assert sigmas == pytest.approx([facts["pair_sigma"]] * len(sigmas), rel=1e-9)
+    else:
+        assert facts["rounds"] < facts["rounds_planned"]
+        assert min(sigmas) <= facts["pair_sigma"] / growth ** 0.5 * (1 + 1e-9), "some round's budget grew"

@@ -162,6 +162,11 @@ class MarginalFit:
         i, j = pair
         return coded[i].T @ coded[j] / len(coded[i])
 
+    def estimate(self, coded: list[torch.Tensor], pair: tuple[int, int]) -> np.ndarray:
+        """The generator's counts over the pair's codes (its 2-way marginal × n̂), to compare with a
+        histogram of real rows."""
+        return self.model_pair(coded, pair).detach().cpu().numpy().ravel() * self.rows
+
     def loss(self, raw: torch.Tensor) -> torch.Tensor:
         """Squared errors of the batch's marginals, each measurement weighted by its precision
         relative to the 1-way measurements' (the Gaussian likelihood, up to one scale)."""
@@ -188,8 +193,7 @@ def choose_pair(candidates: list[tuple[int, int]], codes: np.ndarray, coding: Pa
     coded = model.code_probabilities(probs)
     for k, pair in enumerate(candidates):
         real = pair_counts(codes, pair, coding)
-        estimate = (model.model_pair(coded, pair).detach().cpu().numpy().ravel() * model.rows)
-        scores[k] = np.abs(real - estimate).sum() - math.sqrt(2 / math.pi) * sigma * len(real)
+        scores[k] = np.abs(real - model.estimate(coded, pair)).sum() - math.sqrt(2 / math.pi) * sigma * len(real)
     gumbel = noise.numpy.gumbel(size=len(candidates))
     return candidates[int(np.argmax(epsilon * scores / 2.0 + gumbel))]
 

@@ -28,6 +28,7 @@ class DPGANSettings:
     pair_share_dpsgd: float = 0.3            # with a DP discriminator, the pairs' share of what is left
     rounds_per_column: float = 2.0           # pairs chosen and measured, per learned column
     selection_share: float = 0.1             # of each round's budget, the private choice's share
+    anneal_growth: float = 2.0               # a round's budget × this after a measurement that moved little (1: fixed)
     pair_groups: int = 16                    # a numeric column's bins merged into this many in a pair
     independence_prior: float = 1.0          # pull of each pair not measured towards independence at ε ≤ 1 (see ``prior_at``)
     # fitting the generator to the measurements (post-processing)
