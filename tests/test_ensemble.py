@@ -52,7 +52,9 @@ def test_progress_counts_the_epochs_asked_for() -> None:
           and events.append(e))
     stages = [e for e in events if e.unit == "stage"]     # the pairs measured before DP-SGD
     epochs = [(e.epoch, e.epochs) for e in events if e.unit == "epoch"]
-    assert [e.epoch for e in stages] == list(range(1, len(stages) + 1))
+    # a round whose budget grew counts for the starting rounds it spends: stages may skip, but rise to the total
+    done = [e.epoch for e in stages]
+    assert len(done) > 1 and all(a < b for a, b in zip(done, done[1:])) and done[-1] == stages[-1].epochs
     assert epochs == [(1, 3), (2, 3), (3, 3)] and events[-1].step == events[-1].steps
 
 
