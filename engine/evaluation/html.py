@@ -24,7 +24,11 @@ from engine.io import atomic_write_bytes
 
 
 FACT_LABELS = {"noise_multiplier": "noise multiplier σ", "sample_rate": "sample rate q", "steps": "DP-SGD steps",
-               "steps_planned": "DP-SGD steps planned", "epochs": "epochs", "batch": "expected real rows per step"}
+               "steps_planned": "DP-SGD steps planned", "epochs": "epochs", "batch": "expected real rows per step",
+               "pairs_measured": "pairs measured", "rounds": "pair rounds",
+               "rounds_planned": "pair rounds planned (at the first round's budget)",
+               "pair_sigma": "pair σ, first round (later ones may be smaller)",
+               "selection_epsilon": "ε of a pair's choice, first round"}
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,7 @@ def test_end_to_end(demo_window, qtbot, messages, tmp_path, shots, no_network): 
     assert any(r.title.startswith("Column distributions") and r.band in ("excellent", "good", "fair", "poor")
                for r in report.rows)
     assert "Bands:" in page.measures.item(0, 0).toolTip()
-    assert "pairs measured" in page.facts.text() and "pair sigma" in page.facts.text()
+    assert "pairs measured" in page.facts.text() and "pair σ, first round" in page.facts.text()
     assert page.picture.count() == len(report.pngs) and not page.image.pixmap().isNull()
     assert any("not covered by differential privacy" in label.text() for label in page.findChildren(type(page.status)))
     shots(win, "5-report")
