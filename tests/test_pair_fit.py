@@ -13,11 +13,13 @@ import torch
 from engine.encoding import TableEncoder
 from engine.encoding.base import Releaser
 from engine.encoding.fit import count_rows, preprocess
+from engine.errors import DoppelInputError
 from engine.io import read_table
 from engine.privacy.accountant import PrivacyAccountant, Release, curve_of
 from engine.privacy.randomness import NoiseSource
 from engine.run import RunConfig
 from engine.schema import infer_schema
+from engine.synthesizers.base import settings_from
 from engine.synthesizers.dpgan.marginals import MarginalFit, Measured, pair_coding, pair_counts, real_codes
 from engine.synthesizers.dpgan.settings import DPGANSettings
 from engine.synthesizers.dpgan.synthesizer import DPGAN
@@ -173,3 +175,8 @@ def test_rounds_grow_their_budget_and_spend_exactly_the_plans(demo_path, growth)
     else:
         assert facts["rounds"] < facts["rounds_planned"]
         assert min(sigmas) <= facts["pair_sigma"] / growth ** 0.5 * (1 + 1e-9), "some round's budget grew"
+
+
+def test_a_growth_below_one_is_refused_with_a_clear_message() -> None:
+    with pytest.raises(DoppelInputError, match="anneal_growth must be 1 or more"):
+        settings_from(DPGANSettings, {"anneal_growth": 0.5})

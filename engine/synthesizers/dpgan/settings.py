@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from engine.errors import DoppelInputError
+
 
 @dataclass(frozen=True)
 class DPGANSettings:
@@ -26,7 +28,7 @@ class DPGANSettings:
     preprocessing_share: float = 0.6         # share of ε (after the row count) for surveys and 1-way measurements
     preprocessing_share_dpsgd: float = 0.2   # the same with a DP discriminator
     pair_share_dpsgd: float = 0.3            # with a DP discriminator, the pairs' share of what is left
-    rounds_per_column: float = 2.0           # pairs chosen and measured, per learned column
+    rounds_per_column: float = 2.0           # rounds of pairs at the first round's budget, per learned column
     selection_share: float = 0.1             # of each round's budget, the private choice's share
     anneal_growth: float = 2.0               # a round's budget × this after a measurement that moved little (1: fixed)
     pair_groups: int = 16                    # a numeric column's bins merged into this many in a pair
@@ -36,6 +38,11 @@ class DPGANSettings:
     fit_lr: float = 5e-3
     round_fit_steps: int = 20
     final_fit_steps: int = 800
+
+    def __post_init__(self) -> None:
+        if not self.anneal_growth >= 1.0:     # below 1 the rounds would shrink towards no budget at all
+            raise DoppelInputError(f"anneal_growth must be 1 or more (1: every round at its planned budget), "
+                                   f"got {self.anneal_growth}.")
 
     def prior_at(self, epsilon: float) -> float:
         """The independence prior's weight (× a 1-way measurement's precision) at target ``epsilon``:

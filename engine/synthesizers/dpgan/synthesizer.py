@@ -180,11 +180,10 @@ class DPGAN(Synthesizer):
 
     def _pair_rho_left(self) -> float:
         """The rounds' ρ not yet spent: the plan's less each round's (its choice's and its measurement's)."""
-        share = self.settings.selection_share
-        spent = sum(1 / (2 * (1 - share) * m.sigma ** 2) for m in self.measured)
         if self.rounds_done and not self.measured:      # no pair to measure: the one round charged all of it
             return 0.0
-        left = self.pair_rho - spent
+        share = self.settings.selection_share
+        left = self.pair_rho - sum(1 / (2 * (1 - share) * m.sigma ** 2) for m in self.measured)
         return left if left > 1e-9 * self.pair_rho else 0.0
 
     def _round_stage(self) -> int:
