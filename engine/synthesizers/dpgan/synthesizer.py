@@ -45,6 +45,17 @@ def kept_epoch(epoch: int, epochs: int) -> bool:
     return epoch > epochs // 2 and (epochs - epoch) % stride == 0
 
 
+def round_noise(rho: float, selection_share: float) -> tuple[float, float]:
+    """A pair round's choice ε and measurement σ for its zCDP budget ρ: the choice gets
+    ``selection_share`` of ρ (ε²/8), the measurement the rest (1/(2σ²))."""
+    return math.sqrt(8 * selection_share * rho), math.sqrt(1 / (2 * (1 - selection_share) * rho))
+
+
+def rho_of_round(sigma: float, selection_share: float) -> float:
+    """The zCDP budget of a pair round whose measurement had noise σ (the inverse of :func:`round_noise`)."""
+    return 1 / (2 * (1 - selection_share) * sigma ** 2)
+
+
 def default_batch_size(rows: int) -> int:
     """About 50 steps per epoch, at least 64 rows: on Adult at ε = 3, batches of about 512 gave a
     TSTR AUC of 0.877 against 0.863 for 1,024 and 0.831 for 2,048 (benchmarks/results/tuning_adult.json):
@@ -66,8 +77,7 @@ class DPGAN(Synthesizer):
         self.selection_epsilon = float(facts.get("selection_epsilon", 0.0))
         self.pair_sigma = float(facts.get("pair_sigma", 0.0))
         # zCDP ρ of all rounds together: the planned rounds' choices and measurements
-        self.pair_rho = self.rounds * (self.selection_epsilon ** 2 / 8 + 1 / (2 * self.pair_sigma ** 2)) \
-            if self.pair_sigma else 0.0
+        self.pair_rho = self.rounds * rho_of_round(self.pair_sigma, settings.selection_share) if self.pair_sigma else 0.0
         self.round_rho = self.pair_rho / self.rounds if self.rounds else 0.0   # of the next round (it grows)
         self.independence = float(facts.get("independence", settings.independence_prior))
         self.sigma = float(facts.get("noise_multiplier", 0.0))
@@ -104,8 +114,7 @@ class DPGAN(Synthesizer):
                                  "independence": settings.prior_at(budget.epsilon)}
         if rounds and rho > 0:
             per_round = rho / rounds
-            facts["selection_epsilon"] = math.sqrt(8 * settings.selection_share * per_round)
-            facts["pair_sigma"] = math.sqrt(1 / (2 * (1 - settings.selection_share) * per_round))
+            facts["selection_epsilon"], facts["pair_sigma"] = round_noise(per_round, settings.selection_share)
             releases += [Release(exponential=facts["selection_epsilon"], count=rounds),
                          Release(facts["pair_sigma"], count=rounds)]
         else:
@@ -182,8 +191,7 @@ class DPGAN(Synthesizer):
         """The rounds' ρ not yet spent: the plan's less each round's (its choice's and its measurement's)."""
         if self.rounds_done and not self.measured:      # no pair to measure: the one round charged all of it
             return 0.0
-        share = self.settings.selection_share
-        left = self.pair_rho - sum(1 / (2 * (1 - share) * m.sigma ** 2) for m in self.measured)
+        left = self.pair_rho - sum(rho_of_round(m.sigma, self.settings.selection_share) for m in self.measured)
         return left if left > 1e-9 * self.pair_rho else 0.0
 
     def _round_stage(self) -> int:
@@ -213,7 +221,6 @@ class DPGAN(Synthesizer):
         for measured in self.measured:
             candidates.remove(measured.pair)
         self._set_lr(gan, self.settings.fit_lr)
-        share = self.settings.selection_share
         while (left := self._pair_rho_left()) > 0:
             context.stop_if_cancelled(0, stages=self._round_stage())
             started = time.perf_counter()
@@ -221,8 +228,7 @@ class DPGAN(Synthesizer):
             last = left < 2 * rho or len(candidates) <= 1
             if last:
                 rho = left
-            selection_epsilon = math.sqrt(8 * share * rho)
-            sigma = math.sqrt(1 / (2 * (1 - share) * rho))
+            selection_epsilon, sigma = round_noise(rho, self.settings.selection_share)
             context.accountant.record(Release(exponential=selection_epsilon))
             context.accountant.record(Release(sigma))
             before = None
