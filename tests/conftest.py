@@ -39,3 +39,22 @@ def demo_model(tmp_path_factory: pytest.TempPathFactory):
 
     table = read_table(DEMO)
     return train(table.frame, infer_schema(table.frame).declare_all(), RunConfig(epsilon=3.0, epochs=4, seed=11))
+
+
+def assert_spends_the_plan(made: list, preprocessing: list, synthesizer: list) -> None:
+    """A run's releases against its class's plan: each preprocessing release made as planned (same
+    noise, same count), and all of them composing to the plan's RDP curve — the pair rounds may
+    divide their ρ otherwise than listed, never spend more or less."""
+    import numpy as np
+    from engine.privacy.accountant import curve_of
+
+    def tally(releases: list) -> dict[tuple[float, float, float], int]:
+        out: dict[tuple[float, float, float], int] = {}
+        for r in releases:
+            out[(r.sigma, r.rate, r.exponential)] = out.get((r.sigma, r.rate, r.exponential), 0) + r.count
+        return out
+
+    made_tally, planned = tally(made), tally(preprocessing)
+    assert {k: made_tally.get(k) for k in planned} == planned, "each preprocessing release made once, as planned"
+    np.testing.assert_allclose(curve_of(made), curve_of(preprocessing + synthesizer), rtol=1e-9,
+                               err_msg="the run spends the plan's curve, no more, no less")

@@ -15,7 +15,7 @@ from engine.encoding.base import Releaser
 from engine.encoding.fit import count_rows, preprocess
 from engine.errors import DoppelInputError
 from engine.io import read_table
-from engine.privacy.accountant import PrivacyAccountant, Release, curve_of
+from engine.privacy.accountant import PrivacyAccountant, Release
 from engine.privacy.randomness import NoiseSource
 from engine.run import RunConfig
 from engine.schema import infer_schema
@@ -24,7 +24,7 @@ from engine.synthesizers.dpgan.marginals import MarginalFit, Measured, pair_codi
 from engine.synthesizers.dpgan.settings import DPGANSettings
 from engine.synthesizers.dpgan.synthesizer import DPGAN
 from engine.training import plan_run, train
-from tests.conftest import SMALL
+from tests.conftest import SMALL, assert_spends_the_plan
 
 
 @pytest.fixture(scope="module")
@@ -162,8 +162,7 @@ def test_rounds_grow_their_budget_and_spend_exactly_the_plans(demo_path, growth)
     model = train(frame, schema, config)
     chosen = plan.for_rows(model.summary.rows_estimate)
     made = [Release.from_json(list(r)) for r in model.summary.releases]
-    planned = plan.preprocessing(chosen.sigma_pre) + chosen.synthesizer.releases
-    assert curve_of(made) == pytest.approx(curve_of(planned), rel=1e-9), "the plan's ρ, no more, no less"
+    assert_spends_the_plan(made, plan.preprocessing(chosen.sigma_pre), chosen.synthesizer.releases)
     assert model.summary.epsilon_spent == pytest.approx(plan.bound)
     first_round = next(k for k, r in enumerate(made) if r.exponential)     # a choice, then its measurement
     sigmas = [r.sigma for r in made[first_round:] if not r.exponential for _ in range(r.count)]

@@ -33,7 +33,7 @@ from engine.synthesizers.dpgan.conditions import Conditions
 from engine.synthesizers.dpgan.settings import DPGANSettings
 from engine.synthesizers.dpgan.synthesizer import DPGAN
 from engine.training import plan_run, train
-from tests.conftest import DEMO, GAN, SMALL
+from tests.conftest import DEMO, GAN, SMALL, assert_spends_the_plan
 
 LEARNED = ["department", "job_level", "gender", "age", "salary", "overtime", "remote", "attrition"]
 
@@ -70,19 +70,9 @@ def test_every_planned_preprocessing_release_is_charged(demo) -> None:
     plan = plan_run(schema, config)
     model = train(frame, schema, config)
     s = model.summary
-    def tally(releases: list[Release]) -> dict[tuple[float, float], int]:
-        out: dict[tuple[float, float], int] = {}
-        for r in releases:
-            out[(r.sigma, r.rate)] = out.get((r.sigma, r.rate), 0) + r.count
-        return out
-
     chosen = plan.for_rows(s.rows_estimate)
-    releases = [Release.from_json(list(r)) for r in s.releases]
-    made, preprocessing = tally(releases), tally(plan.preprocessing(chosen.sigma_pre))
-    assert {k: made.get(k) for k in preprocessing} == preprocessing
-    # the rounds of pairs may grow their budget, but spend the plan's ρ in all
-    planned = plan.preprocessing(chosen.sigma_pre) + chosen.synthesizer.releases
-    assert curve_of(releases) == pytest.approx(curve_of(planned), rel=1e-9)
+    assert_spends_the_plan([Release.from_json(list(r)) for r in s.releases], plan.preprocessing(chosen.sigma_pre),
+                           chosen.synthesizer.releases)
     # the count comes off the top; the surveys and measurements spend a small table's share of the rest
     rho = rho_of(2.0, plan.rdp_delta)
     rest = rdp.epsilon(rdp.gaussian((2 * (1 - COUNT_SHARE) * rho) ** -0.5), plan.rdp_delta)
