@@ -108,18 +108,17 @@ SMALL_INTRO = [
     "training rows, and is scored by `engine.evaluation.evaluate` against the holdout with the same schema "
     "(0/1 flags as categories, so TSTR is a ROC AUC); median (min–max) over the seeds listed. TRTR is the "
     "real training rows' own AUC on the holdout. Wall time is fit plus sampling in a fresh process on the "
-    "project's 2 shared CPU cores, at `nice 19`; the 1-minute load before each run is in the last column "
-    "(above about 1, another job shared the cores and the time is not a fair comparison).",
+    "project's 2 shared CPU cores; the 1-minute load before each run is in the last column (above about 1, "
+    "another job shared the cores and the time is not a fair comparison) and the notes below say what ran beside.",
     "",
-    "Commands (one job at a time, under `nice -n 19`; each run is appended to its JSON with its own command, "
-    "so the missing seeds can be added later with `--seeds 1 2`):",
+    "Commands (each run is appended to its JSON with its own command, so seeds can be added later, e.g. "
+    "`--seeds 1 2`):",
     "",
     "```bash",
     "for t in demo hr500 hr1500 adult1000; do",
     "  python benchmarks/small_tables.py --dataset $t --epsilons 1 3 --seeds 0 1 2",
-    "  python benchmarks/peers.py --dataset $t --peers mst aim dpctgan --epsilons 1 3 --seeds 0",
+    "  python benchmarks/peers.py --dataset $t --peers mst aim dpctgan --epsilons 1 3 --seeds 0 1 2",
     "done",
-    "python benchmarks/peers.py --dataset hr500 --peers mst --epsilons 1 3 --seeds 1 2   # as time allowed",
     "python benchmarks/side_by_side.py --small",
     "```",
     "",
